@@ -1,0 +1,2809 @@
+/* eslint-disable require-yield */
+
+import { decodeMessage, encodeMessage, enumeration, MaxLengthError, message, streamMessage } from 'protons-runtime'
+import { alloc as uint8ArrayAlloc } from 'uint8arrays/alloc'
+import type { Codec, DecodeOptions } from 'protons-runtime'
+import type { Uint8ArrayList } from 'uint8arraylist'
+
+export interface Submission {
+  sender: string
+  seq: number
+  payload: Uint8Array<ArrayBuffer>
+  sentAt: number
+  signature: Uint8Array<ArrayBuffer>
+}
+
+export namespace Submission {
+  let _codec: Codec<Submission>
+
+  export const codec = (): Codec<Submission> => {
+    if (_codec == null) {
+      _codec = message<Submission>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.sender != null && obj.sender !== '')) {
+          w.uint32(10)
+          w.string(obj.sender)
+        }
+
+        if ((obj.seq != null && obj.seq !== 0)) {
+          w.uint32(16)
+          w.uint64Number(obj.seq)
+        }
+
+        if ((obj.payload != null && obj.payload.byteLength > 0)) {
+          w.uint32(26)
+          w.bytes(obj.payload)
+        }
+
+        if ((obj.sentAt != null && obj.sentAt !== 0)) {
+          w.uint32(32)
+          w.uint64Number(obj.sentAt)
+        }
+
+        if ((obj.signature != null && obj.signature.byteLength > 0)) {
+          w.uint32(42)
+          w.bytes(obj.signature)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          sender: '',
+          seq: 0,
+          payload: uint8ArrayAlloc(0),
+          sentAt: 0,
+          signature: uint8ArrayAlloc(0)
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.sender = reader.string()
+              break
+            }
+            case 2: {
+              obj.seq = reader.uint64Number()
+              break
+            }
+            case 3: {
+              obj.payload = reader.bytes()
+              break
+            }
+            case 4: {
+              obj.sentAt = reader.uint64Number()
+              break
+            }
+            case 5: {
+              obj.signature = reader.bytes()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.sender`,
+                value: reader.string()
+              }
+              break
+            }
+            case 2: {
+              yield {
+                field: `${prefix}.seq`,
+                value: reader.uint64Number()
+              }
+              break
+            }
+            case 3: {
+              yield {
+                field: `${prefix}.payload`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 4: {
+              yield {
+                field: `${prefix}.sentAt`,
+                value: reader.uint64Number()
+              }
+              break
+            }
+            case 5: {
+              yield {
+                field: `${prefix}.signature`,
+                value: reader.bytes()
+              }
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface SubmissionSenderFieldEvent {
+    field: '$.sender'
+    value: string
+  }
+
+  export interface SubmissionSeqFieldEvent {
+    field: '$.seq'
+    value: number
+  }
+
+  export interface SubmissionPayloadFieldEvent {
+    field: '$.payload'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface SubmissionSentAtFieldEvent {
+    field: '$.sentAt'
+    value: number
+  }
+
+  export interface SubmissionSignatureFieldEvent {
+    field: '$.signature'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export function encode (obj: Partial<Submission>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, Submission.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Submission>): Submission {
+    return decodeMessage(buf, Submission.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Submission>): Generator<SubmissionSenderFieldEvent | SubmissionSeqFieldEvent | SubmissionPayloadFieldEvent | SubmissionSentAtFieldEvent | SubmissionSignatureFieldEvent> {
+    return streamMessage(buf, Submission.codec(), opts)
+  }
+}
+
+export interface Configuration {
+  voters: string[]
+  learners: string[]
+}
+
+export namespace Configuration {
+  let _codec: Codec<Configuration>
+
+  export const codec = (): Codec<Configuration> => {
+    if (_codec == null) {
+      _codec = message<Configuration>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if (obj.voters != null && obj.voters.length > 0) {
+          for (const value of obj.voters) {
+            w.uint32(10)
+            w.string(value)
+          }
+        }
+
+        if (obj.learners != null && obj.learners.length > 0) {
+          for (const value of obj.learners) {
+            w.uint32(18)
+            w.string(value)
+          }
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          voters: [],
+          learners: []
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              if (opts.limits?.voters != null && obj.voters.length === opts.limits.voters) {
+                throw new MaxLengthError('Decode error - repeated field "voters" had too many elements')
+              }
+
+              obj.voters.push(reader.string())
+              break
+            }
+            case 2: {
+              if (opts.limits?.learners != null && obj.learners.length === opts.limits.learners) {
+                throw new MaxLengthError('Decode error - repeated field "learners" had too many elements')
+              }
+
+              obj.learners.push(reader.string())
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const obj = {
+          voters: 0,
+          learners: 0
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              if (opts.limits?.voters != null && obj.voters === opts.limits.voters) {
+                throw new MaxLengthError('Streaming decode error - repeated field "voters" had too many elements')
+              }
+
+              yield {
+                field: `${prefix}.voters[]`,
+                index: obj.voters,
+                value: reader.string()
+              }
+
+              obj.voters++
+
+              break
+            }
+            case 2: {
+              if (opts.limits?.learners != null && obj.learners === opts.limits.learners) {
+                throw new MaxLengthError('Streaming decode error - repeated field "learners" had too many elements')
+              }
+
+              yield {
+                field: `${prefix}.learners[]`,
+                index: obj.learners,
+                value: reader.string()
+              }
+
+              obj.learners++
+
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface ConfigurationVotersFieldEvent {
+    field: '$.voters[]'
+    index: number
+    value: string
+  }
+
+  export interface ConfigurationLearnersFieldEvent {
+    field: '$.learners[]'
+    index: number
+    value: string
+  }
+
+  export function encode (obj: Partial<Configuration>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, Configuration.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Configuration>): Configuration {
+    return decodeMessage(buf, Configuration.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Configuration>): Generator<ConfigurationVotersFieldEvent | ConfigurationLearnersFieldEvent> {
+    return streamMessage(buf, Configuration.codec(), opts)
+  }
+}
+
+export enum EntryType {
+  ENTRY_NOOP = 'ENTRY_NOOP',
+  ENTRY_SUBMISSION = 'ENTRY_SUBMISSION',
+  ENTRY_CONFIG = 'ENTRY_CONFIG'
+}
+
+enum __EntryTypeValues {
+  ENTRY_NOOP = 0,
+  ENTRY_SUBMISSION = 1,
+  ENTRY_CONFIG = 2
+}
+
+export namespace EntryType {
+  export const codec = (): Codec<EntryType> => {
+    return enumeration<EntryType>(__EntryTypeValues)
+  }
+}
+
+export interface Entry {
+  index: number
+  term: number
+  type: EntryType
+  submission?: Submission
+  config?: Configuration
+  prevHash: Uint8Array<ArrayBuffer>
+  hostSignature: Uint8Array<ArrayBuffer>
+}
+
+export namespace Entry {
+  let _codec: Codec<Entry>
+
+  export const codec = (): Codec<Entry> => {
+    if (_codec == null) {
+      _codec = message<Entry>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.index != null && obj.index !== 0)) {
+          w.uint32(8)
+          w.uint64Number(obj.index)
+        }
+
+        if ((obj.term != null && obj.term !== 0)) {
+          w.uint32(16)
+          w.uint64Number(obj.term)
+        }
+
+        if (obj.type != null && __EntryTypeValues[obj.type] !== 0) {
+          w.uint32(24)
+          EntryType.codec().encode(obj.type, w)
+        }
+
+        if (obj.submission != null) {
+          w.uint32(34)
+          Submission.codec().encode(obj.submission, w)
+        }
+
+        if (obj.config != null) {
+          w.uint32(42)
+          Configuration.codec().encode(obj.config, w)
+        }
+
+        if ((obj.prevHash != null && obj.prevHash.byteLength > 0)) {
+          w.uint32(50)
+          w.bytes(obj.prevHash)
+        }
+
+        if ((obj.hostSignature != null && obj.hostSignature.byteLength > 0)) {
+          w.uint32(58)
+          w.bytes(obj.hostSignature)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          index: 0,
+          term: 0,
+          type: EntryType.ENTRY_NOOP,
+          prevHash: uint8ArrayAlloc(0),
+          hostSignature: uint8ArrayAlloc(0)
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.index = reader.uint64Number()
+              break
+            }
+            case 2: {
+              obj.term = reader.uint64Number()
+              break
+            }
+            case 3: {
+              obj.type = EntryType.codec().decode(reader)
+              break
+            }
+            case 4: {
+              obj.submission = Submission.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.submission
+              })
+              break
+            }
+            case 5: {
+              obj.config = Configuration.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.config
+              })
+              break
+            }
+            case 6: {
+              obj.prevHash = reader.bytes()
+              break
+            }
+            case 7: {
+              obj.hostSignature = reader.bytes()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.index`,
+                value: reader.uint64Number()
+              }
+              break
+            }
+            case 2: {
+              yield {
+                field: `${prefix}.term`,
+                value: reader.uint64Number()
+              }
+              break
+            }
+            case 3: {
+              yield {
+                field: `${prefix}.type`,
+                value: EntryType.codec().decode(reader)
+              }
+              break
+            }
+            case 4: {
+              yield * Submission.codec().stream(reader, reader.uint32(), `${prefix}.submission`, {
+                limits: opts.limits?.submission
+              })
+
+              break
+            }
+            case 5: {
+              yield * Configuration.codec().stream(reader, reader.uint32(), `${prefix}.config`, {
+                limits: opts.limits?.config
+              })
+
+              break
+            }
+            case 6: {
+              yield {
+                field: `${prefix}.prevHash`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 7: {
+              yield {
+                field: `${prefix}.hostSignature`,
+                value: reader.bytes()
+              }
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface EntryIndexFieldEvent {
+    field: '$.index'
+    value: number
+  }
+
+  export interface EntryTermFieldEvent {
+    field: '$.term'
+    value: number
+  }
+
+  export interface EntryTypeFieldEvent {
+    field: '$.type'
+    value: EntryType
+  }
+
+  export interface EntrySubmissionSenderFieldEvent {
+    field: '$.submission.sender'
+    value: string
+  }
+
+  export interface EntrySubmissionSeqFieldEvent {
+    field: '$.submission.seq'
+    value: number
+  }
+
+  export interface EntrySubmissionPayloadFieldEvent {
+    field: '$.submission.payload'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface EntrySubmissionSentAtFieldEvent {
+    field: '$.submission.sentAt'
+    value: number
+  }
+
+  export interface EntrySubmissionSignatureFieldEvent {
+    field: '$.submission.signature'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface EntryConfigVotersFieldEvent {
+    field: '$.config.voters[]'
+    index: number
+    value: string
+  }
+
+  export interface EntryConfigLearnersFieldEvent {
+    field: '$.config.learners[]'
+    index: number
+    value: string
+  }
+
+  export interface EntryPrevHashFieldEvent {
+    field: '$.prevHash'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface EntryHostSignatureFieldEvent {
+    field: '$.hostSignature'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export function encode (obj: Partial<Entry>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, Entry.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Entry>): Entry {
+    return decodeMessage(buf, Entry.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Entry>): Generator<EntryIndexFieldEvent | EntryTermFieldEvent | EntryTypeFieldEvent | EntrySubmissionSenderFieldEvent | EntrySubmissionSeqFieldEvent | EntrySubmissionPayloadFieldEvent | EntrySubmissionSentAtFieldEvent | EntrySubmissionSignatureFieldEvent | EntryConfigVotersFieldEvent | EntryConfigLearnersFieldEvent | EntryPrevHashFieldEvent | EntryHostSignatureFieldEvent> {
+    return streamMessage(buf, Entry.codec(), opts)
+  }
+}
+
+export interface RequestVote {
+  lastLogIndex: number
+  lastLogTerm: number
+  preVote: boolean
+  transfer: boolean
+}
+
+export namespace RequestVote {
+  let _codec: Codec<RequestVote>
+
+  export const codec = (): Codec<RequestVote> => {
+    if (_codec == null) {
+      _codec = message<RequestVote>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.lastLogIndex != null && obj.lastLogIndex !== 0)) {
+          w.uint32(8)
+          w.uint64Number(obj.lastLogIndex)
+        }
+
+        if ((obj.lastLogTerm != null && obj.lastLogTerm !== 0)) {
+          w.uint32(16)
+          w.uint64Number(obj.lastLogTerm)
+        }
+
+        if ((obj.preVote != null && obj.preVote !== false)) {
+          w.uint32(24)
+          w.bool(obj.preVote)
+        }
+
+        if ((obj.transfer != null && obj.transfer !== false)) {
+          w.uint32(32)
+          w.bool(obj.transfer)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          lastLogIndex: 0,
+          lastLogTerm: 0,
+          preVote: false,
+          transfer: false
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.lastLogIndex = reader.uint64Number()
+              break
+            }
+            case 2: {
+              obj.lastLogTerm = reader.uint64Number()
+              break
+            }
+            case 3: {
+              obj.preVote = reader.bool()
+              break
+            }
+            case 4: {
+              obj.transfer = reader.bool()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.lastLogIndex`,
+                value: reader.uint64Number()
+              }
+              break
+            }
+            case 2: {
+              yield {
+                field: `${prefix}.lastLogTerm`,
+                value: reader.uint64Number()
+              }
+              break
+            }
+            case 3: {
+              yield {
+                field: `${prefix}.preVote`,
+                value: reader.bool()
+              }
+              break
+            }
+            case 4: {
+              yield {
+                field: `${prefix}.transfer`,
+                value: reader.bool()
+              }
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface RequestVoteLastLogIndexFieldEvent {
+    field: '$.lastLogIndex'
+    value: number
+  }
+
+  export interface RequestVoteLastLogTermFieldEvent {
+    field: '$.lastLogTerm'
+    value: number
+  }
+
+  export interface RequestVotePreVoteFieldEvent {
+    field: '$.preVote'
+    value: boolean
+  }
+
+  export interface RequestVoteTransferFieldEvent {
+    field: '$.transfer'
+    value: boolean
+  }
+
+  export function encode (obj: Partial<RequestVote>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, RequestVote.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<RequestVote>): RequestVote {
+    return decodeMessage(buf, RequestVote.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<RequestVote>): Generator<RequestVoteLastLogIndexFieldEvent | RequestVoteLastLogTermFieldEvent | RequestVotePreVoteFieldEvent | RequestVoteTransferFieldEvent> {
+    return streamMessage(buf, RequestVote.codec(), opts)
+  }
+}
+
+export interface VoteResponse {
+  granted: boolean
+  preVote: boolean
+}
+
+export namespace VoteResponse {
+  let _codec: Codec<VoteResponse>
+
+  export const codec = (): Codec<VoteResponse> => {
+    if (_codec == null) {
+      _codec = message<VoteResponse>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.granted != null && obj.granted !== false)) {
+          w.uint32(8)
+          w.bool(obj.granted)
+        }
+
+        if ((obj.preVote != null && obj.preVote !== false)) {
+          w.uint32(16)
+          w.bool(obj.preVote)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          granted: false,
+          preVote: false
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.granted = reader.bool()
+              break
+            }
+            case 2: {
+              obj.preVote = reader.bool()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.granted`,
+                value: reader.bool()
+              }
+              break
+            }
+            case 2: {
+              yield {
+                field: `${prefix}.preVote`,
+                value: reader.bool()
+              }
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface VoteResponseGrantedFieldEvent {
+    field: '$.granted'
+    value: boolean
+  }
+
+  export interface VoteResponsePreVoteFieldEvent {
+    field: '$.preVote'
+    value: boolean
+  }
+
+  export function encode (obj: Partial<VoteResponse>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, VoteResponse.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<VoteResponse>): VoteResponse {
+    return decodeMessage(buf, VoteResponse.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<VoteResponse>): Generator<VoteResponseGrantedFieldEvent | VoteResponsePreVoteFieldEvent> {
+    return streamMessage(buf, VoteResponse.codec(), opts)
+  }
+}
+
+export interface AppendEntries {
+  prevLogIndex: number
+  prevLogTerm: number
+  entries: Entry[]
+  commitIndex: number
+  deliveredIndex: number
+}
+
+export namespace AppendEntries {
+  let _codec: Codec<AppendEntries>
+
+  export const codec = (): Codec<AppendEntries> => {
+    if (_codec == null) {
+      _codec = message<AppendEntries>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.prevLogIndex != null && obj.prevLogIndex !== 0)) {
+          w.uint32(8)
+          w.uint64Number(obj.prevLogIndex)
+        }
+
+        if ((obj.prevLogTerm != null && obj.prevLogTerm !== 0)) {
+          w.uint32(16)
+          w.uint64Number(obj.prevLogTerm)
+        }
+
+        if (obj.entries != null && obj.entries.length > 0) {
+          for (const value of obj.entries) {
+            w.uint32(26)
+            Entry.codec().encode(value, w)
+          }
+        }
+
+        if ((obj.commitIndex != null && obj.commitIndex !== 0)) {
+          w.uint32(32)
+          w.uint64Number(obj.commitIndex)
+        }
+
+        if ((obj.deliveredIndex != null && obj.deliveredIndex !== 0)) {
+          w.uint32(40)
+          w.uint64Number(obj.deliveredIndex)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          prevLogIndex: 0,
+          prevLogTerm: 0,
+          entries: [],
+          commitIndex: 0,
+          deliveredIndex: 0
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.prevLogIndex = reader.uint64Number()
+              break
+            }
+            case 2: {
+              obj.prevLogTerm = reader.uint64Number()
+              break
+            }
+            case 3: {
+              if (opts.limits?.entries != null && obj.entries.length === opts.limits.entries) {
+                throw new MaxLengthError('Decode error - repeated field "entries" had too many elements')
+              }
+
+              obj.entries.push(Entry.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.entries$
+              }))
+              break
+            }
+            case 4: {
+              obj.commitIndex = reader.uint64Number()
+              break
+            }
+            case 5: {
+              obj.deliveredIndex = reader.uint64Number()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const obj = {
+          entries: 0
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.prevLogIndex`,
+                value: reader.uint64Number()
+              }
+              break
+            }
+            case 2: {
+              yield {
+                field: `${prefix}.prevLogTerm`,
+                value: reader.uint64Number()
+              }
+              break
+            }
+            case 3: {
+              if (opts.limits?.entries != null && obj.entries === opts.limits.entries) {
+                throw new MaxLengthError('Streaming decode error - repeated field "entries" had too many elements')
+              }
+
+              for (const evt of Entry.codec().stream(reader, reader.uint32(), `${prefix}.entries[]`, {
+                limits: opts.limits?.entries$
+              })) {
+                yield {
+                  ...evt,
+                  index: obj.entries
+                }
+              }
+
+              obj.entries++
+
+              break
+            }
+            case 4: {
+              yield {
+                field: `${prefix}.commitIndex`,
+                value: reader.uint64Number()
+              }
+              break
+            }
+            case 5: {
+              yield {
+                field: `${prefix}.deliveredIndex`,
+                value: reader.uint64Number()
+              }
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface AppendEntriesPrevLogIndexFieldEvent {
+    field: '$.prevLogIndex'
+    value: number
+  }
+
+  export interface AppendEntriesPrevLogTermFieldEvent {
+    field: '$.prevLogTerm'
+    value: number
+  }
+
+  export interface AppendEntriesEntriesIndexFieldEvent {
+    field: '$.entries[].index'
+    value: number
+    index: number
+  }
+
+  export interface AppendEntriesEntriesTermFieldEvent {
+    field: '$.entries[].term'
+    value: number
+    index: number
+  }
+
+  export interface AppendEntriesEntriesTypeFieldEvent {
+    field: '$.entries[].type'
+    value: EntryType
+    index: number
+  }
+
+  export interface AppendEntriesEntriesSubmissionSenderFieldEvent {
+    field: '$.entries[].submission.sender'
+    value: string
+    index: number
+  }
+
+  export interface AppendEntriesEntriesSubmissionSeqFieldEvent {
+    field: '$.entries[].submission.seq'
+    value: number
+    index: number
+  }
+
+  export interface AppendEntriesEntriesSubmissionPayloadFieldEvent {
+    field: '$.entries[].submission.payload'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
+  export interface AppendEntriesEntriesSubmissionSentAtFieldEvent {
+    field: '$.entries[].submission.sentAt'
+    value: number
+    index: number
+  }
+
+  export interface AppendEntriesEntriesSubmissionSignatureFieldEvent {
+    field: '$.entries[].submission.signature'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
+  export interface AppendEntriesEntriesConfigVotersFieldEvent {
+    field: '$.entries[].config.voters[]'
+    index: number
+    value: string
+  }
+
+  export interface AppendEntriesEntriesConfigLearnersFieldEvent {
+    field: '$.entries[].config.learners[]'
+    index: number
+    value: string
+  }
+
+  export interface AppendEntriesEntriesPrevHashFieldEvent {
+    field: '$.entries[].prevHash'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
+  export interface AppendEntriesEntriesHostSignatureFieldEvent {
+    field: '$.entries[].hostSignature'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
+  export interface AppendEntriesCommitIndexFieldEvent {
+    field: '$.commitIndex'
+    value: number
+  }
+
+  export interface AppendEntriesDeliveredIndexFieldEvent {
+    field: '$.deliveredIndex'
+    value: number
+  }
+
+  export function encode (obj: Partial<AppendEntries>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, AppendEntries.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<AppendEntries>): AppendEntries {
+    return decodeMessage(buf, AppendEntries.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<AppendEntries>): Generator<AppendEntriesPrevLogIndexFieldEvent | AppendEntriesPrevLogTermFieldEvent | AppendEntriesEntriesIndexFieldEvent | AppendEntriesEntriesTermFieldEvent | AppendEntriesEntriesTypeFieldEvent | AppendEntriesEntriesSubmissionSenderFieldEvent | AppendEntriesEntriesSubmissionSeqFieldEvent | AppendEntriesEntriesSubmissionPayloadFieldEvent | AppendEntriesEntriesSubmissionSentAtFieldEvent | AppendEntriesEntriesSubmissionSignatureFieldEvent | AppendEntriesEntriesConfigVotersFieldEvent | AppendEntriesEntriesConfigLearnersFieldEvent | AppendEntriesEntriesPrevHashFieldEvent | AppendEntriesEntriesHostSignatureFieldEvent | AppendEntriesCommitIndexFieldEvent | AppendEntriesDeliveredIndexFieldEvent> {
+    return streamMessage(buf, AppendEntries.codec(), opts)
+  }
+}
+
+export interface AppendResponse {
+  success: boolean
+  matchIndex: number
+  conflictIndex: number
+  conflictTerm: number
+  lastLogIndex: number
+}
+
+export namespace AppendResponse {
+  let _codec: Codec<AppendResponse>
+
+  export const codec = (): Codec<AppendResponse> => {
+    if (_codec == null) {
+      _codec = message<AppendResponse>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.success != null && obj.success !== false)) {
+          w.uint32(8)
+          w.bool(obj.success)
+        }
+
+        if ((obj.matchIndex != null && obj.matchIndex !== 0)) {
+          w.uint32(16)
+          w.uint64Number(obj.matchIndex)
+        }
+
+        if ((obj.conflictIndex != null && obj.conflictIndex !== 0)) {
+          w.uint32(24)
+          w.uint64Number(obj.conflictIndex)
+        }
+
+        if ((obj.conflictTerm != null && obj.conflictTerm !== 0)) {
+          w.uint32(32)
+          w.uint64Number(obj.conflictTerm)
+        }
+
+        if ((obj.lastLogIndex != null && obj.lastLogIndex !== 0)) {
+          w.uint32(40)
+          w.uint64Number(obj.lastLogIndex)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          success: false,
+          matchIndex: 0,
+          conflictIndex: 0,
+          conflictTerm: 0,
+          lastLogIndex: 0
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.success = reader.bool()
+              break
+            }
+            case 2: {
+              obj.matchIndex = reader.uint64Number()
+              break
+            }
+            case 3: {
+              obj.conflictIndex = reader.uint64Number()
+              break
+            }
+            case 4: {
+              obj.conflictTerm = reader.uint64Number()
+              break
+            }
+            case 5: {
+              obj.lastLogIndex = reader.uint64Number()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.success`,
+                value: reader.bool()
+              }
+              break
+            }
+            case 2: {
+              yield {
+                field: `${prefix}.matchIndex`,
+                value: reader.uint64Number()
+              }
+              break
+            }
+            case 3: {
+              yield {
+                field: `${prefix}.conflictIndex`,
+                value: reader.uint64Number()
+              }
+              break
+            }
+            case 4: {
+              yield {
+                field: `${prefix}.conflictTerm`,
+                value: reader.uint64Number()
+              }
+              break
+            }
+            case 5: {
+              yield {
+                field: `${prefix}.lastLogIndex`,
+                value: reader.uint64Number()
+              }
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface AppendResponseSuccessFieldEvent {
+    field: '$.success'
+    value: boolean
+  }
+
+  export interface AppendResponseMatchIndexFieldEvent {
+    field: '$.matchIndex'
+    value: number
+  }
+
+  export interface AppendResponseConflictIndexFieldEvent {
+    field: '$.conflictIndex'
+    value: number
+  }
+
+  export interface AppendResponseConflictTermFieldEvent {
+    field: '$.conflictTerm'
+    value: number
+  }
+
+  export interface AppendResponseLastLogIndexFieldEvent {
+    field: '$.lastLogIndex'
+    value: number
+  }
+
+  export function encode (obj: Partial<AppendResponse>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, AppendResponse.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<AppendResponse>): AppendResponse {
+    return decodeMessage(buf, AppendResponse.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<AppendResponse>): Generator<AppendResponseSuccessFieldEvent | AppendResponseMatchIndexFieldEvent | AppendResponseConflictIndexFieldEvent | AppendResponseConflictTermFieldEvent | AppendResponseLastLogIndexFieldEvent> {
+    return streamMessage(buf, AppendResponse.codec(), opts)
+  }
+}
+
+export interface Heartbeat {
+  commitIndex: number
+  deliveredIndex: number
+  succession: string[]
+  probe: number
+}
+
+export namespace Heartbeat {
+  let _codec: Codec<Heartbeat>
+
+  export const codec = (): Codec<Heartbeat> => {
+    if (_codec == null) {
+      _codec = message<Heartbeat>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.commitIndex != null && obj.commitIndex !== 0)) {
+          w.uint32(8)
+          w.uint64Number(obj.commitIndex)
+        }
+
+        if ((obj.deliveredIndex != null && obj.deliveredIndex !== 0)) {
+          w.uint32(16)
+          w.uint64Number(obj.deliveredIndex)
+        }
+
+        if (obj.succession != null && obj.succession.length > 0) {
+          for (const value of obj.succession) {
+            w.uint32(26)
+            w.string(value)
+          }
+        }
+
+        if ((obj.probe != null && obj.probe !== 0)) {
+          w.uint32(32)
+          w.uint64Number(obj.probe)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          commitIndex: 0,
+          deliveredIndex: 0,
+          succession: [],
+          probe: 0
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.commitIndex = reader.uint64Number()
+              break
+            }
+            case 2: {
+              obj.deliveredIndex = reader.uint64Number()
+              break
+            }
+            case 3: {
+              if (opts.limits?.succession != null && obj.succession.length === opts.limits.succession) {
+                throw new MaxLengthError('Decode error - repeated field "succession" had too many elements')
+              }
+
+              obj.succession.push(reader.string())
+              break
+            }
+            case 4: {
+              obj.probe = reader.uint64Number()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const obj = {
+          succession: 0
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.commitIndex`,
+                value: reader.uint64Number()
+              }
+              break
+            }
+            case 2: {
+              yield {
+                field: `${prefix}.deliveredIndex`,
+                value: reader.uint64Number()
+              }
+              break
+            }
+            case 3: {
+              if (opts.limits?.succession != null && obj.succession === opts.limits.succession) {
+                throw new MaxLengthError('Streaming decode error - repeated field "succession" had too many elements')
+              }
+
+              yield {
+                field: `${prefix}.succession[]`,
+                index: obj.succession,
+                value: reader.string()
+              }
+
+              obj.succession++
+
+              break
+            }
+            case 4: {
+              yield {
+                field: `${prefix}.probe`,
+                value: reader.uint64Number()
+              }
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface HeartbeatCommitIndexFieldEvent {
+    field: '$.commitIndex'
+    value: number
+  }
+
+  export interface HeartbeatDeliveredIndexFieldEvent {
+    field: '$.deliveredIndex'
+    value: number
+  }
+
+  export interface HeartbeatSuccessionFieldEvent {
+    field: '$.succession[]'
+    index: number
+    value: string
+  }
+
+  export interface HeartbeatProbeFieldEvent {
+    field: '$.probe'
+    value: number
+  }
+
+  export function encode (obj: Partial<Heartbeat>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, Heartbeat.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Heartbeat>): Heartbeat {
+    return decodeMessage(buf, Heartbeat.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Heartbeat>): Generator<HeartbeatCommitIndexFieldEvent | HeartbeatDeliveredIndexFieldEvent | HeartbeatSuccessionFieldEvent | HeartbeatProbeFieldEvent> {
+    return streamMessage(buf, Heartbeat.codec(), opts)
+  }
+}
+
+export interface PeerRtt {
+  peerId: string
+  rttMicros: number
+}
+
+export namespace PeerRtt {
+  let _codec: Codec<PeerRtt>
+
+  export const codec = (): Codec<PeerRtt> => {
+    if (_codec == null) {
+      _codec = message<PeerRtt>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.peerId != null && obj.peerId !== '')) {
+          w.uint32(10)
+          w.string(obj.peerId)
+        }
+
+        if ((obj.rttMicros != null && obj.rttMicros !== 0)) {
+          w.uint32(16)
+          w.uint32(obj.rttMicros)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          peerId: '',
+          rttMicros: 0
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.peerId = reader.string()
+              break
+            }
+            case 2: {
+              obj.rttMicros = reader.uint32()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.peerId`,
+                value: reader.string()
+              }
+              break
+            }
+            case 2: {
+              yield {
+                field: `${prefix}.rttMicros`,
+                value: reader.uint32()
+              }
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface PeerRttPeerIdFieldEvent {
+    field: '$.peerId'
+    value: string
+  }
+
+  export interface PeerRttRttMicrosFieldEvent {
+    field: '$.rttMicros'
+    value: number
+  }
+
+  export function encode (obj: Partial<PeerRtt>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, PeerRtt.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<PeerRtt>): PeerRtt {
+    return decodeMessage(buf, PeerRtt.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<PeerRtt>): Generator<PeerRttPeerIdFieldEvent | PeerRttRttMicrosFieldEvent> {
+    return streamMessage(buf, PeerRtt.codec(), opts)
+  }
+}
+
+export interface HeartbeatResponse {
+  probe: number
+  lastLogIndex: number
+  rtts: PeerRtt[]
+}
+
+export namespace HeartbeatResponse {
+  let _codec: Codec<HeartbeatResponse>
+
+  export const codec = (): Codec<HeartbeatResponse> => {
+    if (_codec == null) {
+      _codec = message<HeartbeatResponse>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.probe != null && obj.probe !== 0)) {
+          w.uint32(8)
+          w.uint64Number(obj.probe)
+        }
+
+        if ((obj.lastLogIndex != null && obj.lastLogIndex !== 0)) {
+          w.uint32(16)
+          w.uint64Number(obj.lastLogIndex)
+        }
+
+        if (obj.rtts != null && obj.rtts.length > 0) {
+          for (const value of obj.rtts) {
+            w.uint32(26)
+            PeerRtt.codec().encode(value, w)
+          }
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          probe: 0,
+          lastLogIndex: 0,
+          rtts: []
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.probe = reader.uint64Number()
+              break
+            }
+            case 2: {
+              obj.lastLogIndex = reader.uint64Number()
+              break
+            }
+            case 3: {
+              if (opts.limits?.rtts != null && obj.rtts.length === opts.limits.rtts) {
+                throw new MaxLengthError('Decode error - repeated field "rtts" had too many elements')
+              }
+
+              obj.rtts.push(PeerRtt.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.rtts$
+              }))
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const obj = {
+          rtts: 0
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.probe`,
+                value: reader.uint64Number()
+              }
+              break
+            }
+            case 2: {
+              yield {
+                field: `${prefix}.lastLogIndex`,
+                value: reader.uint64Number()
+              }
+              break
+            }
+            case 3: {
+              if (opts.limits?.rtts != null && obj.rtts === opts.limits.rtts) {
+                throw new MaxLengthError('Streaming decode error - repeated field "rtts" had too many elements')
+              }
+
+              for (const evt of PeerRtt.codec().stream(reader, reader.uint32(), `${prefix}.rtts[]`, {
+                limits: opts.limits?.rtts$
+              })) {
+                yield {
+                  ...evt,
+                  index: obj.rtts
+                }
+              }
+
+              obj.rtts++
+
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface HeartbeatResponseProbeFieldEvent {
+    field: '$.probe'
+    value: number
+  }
+
+  export interface HeartbeatResponseLastLogIndexFieldEvent {
+    field: '$.lastLogIndex'
+    value: number
+  }
+
+  export interface HeartbeatResponseRttsPeerIdFieldEvent {
+    field: '$.rtts[].peerId'
+    value: string
+    index: number
+  }
+
+  export interface HeartbeatResponseRttsRttMicrosFieldEvent {
+    field: '$.rtts[].rttMicros'
+    value: number
+    index: number
+  }
+
+  export function encode (obj: Partial<HeartbeatResponse>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, HeartbeatResponse.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<HeartbeatResponse>): HeartbeatResponse {
+    return decodeMessage(buf, HeartbeatResponse.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<HeartbeatResponse>): Generator<HeartbeatResponseProbeFieldEvent | HeartbeatResponseLastLogIndexFieldEvent | HeartbeatResponseRttsPeerIdFieldEvent | HeartbeatResponseRttsRttMicrosFieldEvent> {
+    return streamMessage(buf, HeartbeatResponse.codec(), opts)
+  }
+}
+
+export interface TimeoutNow {}
+
+export namespace TimeoutNow {
+  let _codec: Codec<TimeoutNow>
+
+  export const codec = (): Codec<TimeoutNow> => {
+    if (_codec == null) {
+      _codec = message<TimeoutNow>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {}
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export function encode (obj: Partial<TimeoutNow>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, TimeoutNow.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<TimeoutNow>): TimeoutNow {
+    return decodeMessage(buf, TimeoutNow.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<TimeoutNow>): Generator<{}> {
+    return streamMessage(buf, TimeoutNow.codec(), opts)
+  }
+}
+
+export interface Submit {
+  submissions: Submission[]
+}
+
+export namespace Submit {
+  let _codec: Codec<Submit>
+
+  export const codec = (): Codec<Submit> => {
+    if (_codec == null) {
+      _codec = message<Submit>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if (obj.submissions != null && obj.submissions.length > 0) {
+          for (const value of obj.submissions) {
+            w.uint32(10)
+            Submission.codec().encode(value, w)
+          }
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          submissions: []
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              if (opts.limits?.submissions != null && obj.submissions.length === opts.limits.submissions) {
+                throw new MaxLengthError('Decode error - repeated field "submissions" had too many elements')
+              }
+
+              obj.submissions.push(Submission.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.submissions$
+              }))
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const obj = {
+          submissions: 0
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              if (opts.limits?.submissions != null && obj.submissions === opts.limits.submissions) {
+                throw new MaxLengthError('Streaming decode error - repeated field "submissions" had too many elements')
+              }
+
+              for (const evt of Submission.codec().stream(reader, reader.uint32(), `${prefix}.submissions[]`, {
+                limits: opts.limits?.submissions$
+              })) {
+                yield {
+                  ...evt,
+                  index: obj.submissions
+                }
+              }
+
+              obj.submissions++
+
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface SubmitSubmissionsSenderFieldEvent {
+    field: '$.submissions[].sender'
+    value: string
+    index: number
+  }
+
+  export interface SubmitSubmissionsSeqFieldEvent {
+    field: '$.submissions[].seq'
+    value: number
+    index: number
+  }
+
+  export interface SubmitSubmissionsPayloadFieldEvent {
+    field: '$.submissions[].payload'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
+  export interface SubmitSubmissionsSentAtFieldEvent {
+    field: '$.submissions[].sentAt'
+    value: number
+    index: number
+  }
+
+  export interface SubmitSubmissionsSignatureFieldEvent {
+    field: '$.submissions[].signature'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
+  export function encode (obj: Partial<Submit>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, Submit.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Submit>): Submit {
+    return decodeMessage(buf, Submit.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Submit>): Generator<SubmitSubmissionsSenderFieldEvent | SubmitSubmissionsSeqFieldEvent | SubmitSubmissionsPayloadFieldEvent | SubmitSubmissionsSentAtFieldEvent | SubmitSubmissionsSignatureFieldEvent> {
+    return streamMessage(buf, Submit.codec(), opts)
+  }
+}
+
+export enum ConfigChangeType {
+  ADD_LEARNER = 'ADD_LEARNER',
+  PROMOTE = 'PROMOTE',
+  REMOVE = 'REMOVE'
+}
+
+enum __ConfigChangeTypeValues {
+  ADD_LEARNER = 0,
+  PROMOTE = 1,
+  REMOVE = 2
+}
+
+export namespace ConfigChangeType {
+  export const codec = (): Codec<ConfigChangeType> => {
+    return enumeration<ConfigChangeType>(__ConfigChangeTypeValues)
+  }
+}
+
+export interface ConfigRequest {
+  type: ConfigChangeType
+  peerId: string
+}
+
+export namespace ConfigRequest {
+  let _codec: Codec<ConfigRequest>
+
+  export const codec = (): Codec<ConfigRequest> => {
+    if (_codec == null) {
+      _codec = message<ConfigRequest>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if (obj.type != null && __ConfigChangeTypeValues[obj.type] !== 0) {
+          w.uint32(8)
+          ConfigChangeType.codec().encode(obj.type, w)
+        }
+
+        if ((obj.peerId != null && obj.peerId !== '')) {
+          w.uint32(18)
+          w.string(obj.peerId)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          type: ConfigChangeType.ADD_LEARNER,
+          peerId: ''
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.type = ConfigChangeType.codec().decode(reader)
+              break
+            }
+            case 2: {
+              obj.peerId = reader.string()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.type`,
+                value: ConfigChangeType.codec().decode(reader)
+              }
+              break
+            }
+            case 2: {
+              yield {
+                field: `${prefix}.peerId`,
+                value: reader.string()
+              }
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface ConfigRequestTypeFieldEvent {
+    field: '$.type'
+    value: ConfigChangeType
+  }
+
+  export interface ConfigRequestPeerIdFieldEvent {
+    field: '$.peerId'
+    value: string
+  }
+
+  export function encode (obj: Partial<ConfigRequest>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, ConfigRequest.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<ConfigRequest>): ConfigRequest {
+    return decodeMessage(buf, ConfigRequest.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<ConfigRequest>): Generator<ConfigRequestTypeFieldEvent | ConfigRequestPeerIdFieldEvent> {
+    return streamMessage(buf, ConfigRequest.codec(), opts)
+  }
+}
+
+export interface RaftMessage {
+  term: number
+  from: string
+  to: string
+  requestVote?: RequestVote
+  voteResponse?: VoteResponse
+  appendEntries?: AppendEntries
+  appendResponse?: AppendResponse
+  heartbeat?: Heartbeat
+  heartbeatResponse?: HeartbeatResponse
+  timeoutNow?: TimeoutNow
+  submit?: Submit
+  configRequest?: ConfigRequest
+}
+
+export namespace RaftMessage {
+  let _codec: Codec<RaftMessage>
+
+  export const codec = (): Codec<RaftMessage> => {
+    if (_codec == null) {
+      _codec = message<RaftMessage>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.term != null && obj.term !== 0)) {
+          w.uint32(8)
+          w.uint64Number(obj.term)
+        }
+
+        if ((obj.from != null && obj.from !== '')) {
+          w.uint32(18)
+          w.string(obj.from)
+        }
+
+        if ((obj.to != null && obj.to !== '')) {
+          w.uint32(26)
+          w.string(obj.to)
+        }
+
+        if (obj.requestVote != null) {
+          w.uint32(82)
+          RequestVote.codec().encode(obj.requestVote, w)
+        }
+
+        if (obj.voteResponse != null) {
+          w.uint32(90)
+          VoteResponse.codec().encode(obj.voteResponse, w)
+        }
+
+        if (obj.appendEntries != null) {
+          w.uint32(98)
+          AppendEntries.codec().encode(obj.appendEntries, w)
+        }
+
+        if (obj.appendResponse != null) {
+          w.uint32(106)
+          AppendResponse.codec().encode(obj.appendResponse, w)
+        }
+
+        if (obj.heartbeat != null) {
+          w.uint32(114)
+          Heartbeat.codec().encode(obj.heartbeat, w)
+        }
+
+        if (obj.heartbeatResponse != null) {
+          w.uint32(122)
+          HeartbeatResponse.codec().encode(obj.heartbeatResponse, w)
+        }
+
+        if (obj.timeoutNow != null) {
+          w.uint32(130)
+          TimeoutNow.codec().encode(obj.timeoutNow, w)
+        }
+
+        if (obj.submit != null) {
+          w.uint32(138)
+          Submit.codec().encode(obj.submit, w)
+        }
+
+        if (obj.configRequest != null) {
+          w.uint32(146)
+          ConfigRequest.codec().encode(obj.configRequest, w)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          term: 0,
+          from: '',
+          to: ''
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.term = reader.uint64Number()
+              break
+            }
+            case 2: {
+              obj.from = reader.string()
+              break
+            }
+            case 3: {
+              obj.to = reader.string()
+              break
+            }
+            case 10: {
+              obj.requestVote = RequestVote.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.requestVote
+              })
+              break
+            }
+            case 11: {
+              obj.voteResponse = VoteResponse.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.voteResponse
+              })
+              break
+            }
+            case 12: {
+              obj.appendEntries = AppendEntries.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.appendEntries
+              })
+              break
+            }
+            case 13: {
+              obj.appendResponse = AppendResponse.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.appendResponse
+              })
+              break
+            }
+            case 14: {
+              obj.heartbeat = Heartbeat.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.heartbeat
+              })
+              break
+            }
+            case 15: {
+              obj.heartbeatResponse = HeartbeatResponse.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.heartbeatResponse
+              })
+              break
+            }
+            case 16: {
+              obj.timeoutNow = TimeoutNow.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.timeoutNow
+              })
+              break
+            }
+            case 17: {
+              obj.submit = Submit.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.submit
+              })
+              break
+            }
+            case 18: {
+              obj.configRequest = ConfigRequest.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.configRequest
+              })
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.term`,
+                value: reader.uint64Number()
+              }
+              break
+            }
+            case 2: {
+              yield {
+                field: `${prefix}.from`,
+                value: reader.string()
+              }
+              break
+            }
+            case 3: {
+              yield {
+                field: `${prefix}.to`,
+                value: reader.string()
+              }
+              break
+            }
+            case 10: {
+              yield * RequestVote.codec().stream(reader, reader.uint32(), `${prefix}.requestVote`, {
+                limits: opts.limits?.requestVote
+              })
+
+              break
+            }
+            case 11: {
+              yield * VoteResponse.codec().stream(reader, reader.uint32(), `${prefix}.voteResponse`, {
+                limits: opts.limits?.voteResponse
+              })
+
+              break
+            }
+            case 12: {
+              yield * AppendEntries.codec().stream(reader, reader.uint32(), `${prefix}.appendEntries`, {
+                limits: opts.limits?.appendEntries
+              })
+
+              break
+            }
+            case 13: {
+              yield * AppendResponse.codec().stream(reader, reader.uint32(), `${prefix}.appendResponse`, {
+                limits: opts.limits?.appendResponse
+              })
+
+              break
+            }
+            case 14: {
+              yield * Heartbeat.codec().stream(reader, reader.uint32(), `${prefix}.heartbeat`, {
+                limits: opts.limits?.heartbeat
+              })
+
+              break
+            }
+            case 15: {
+              yield * HeartbeatResponse.codec().stream(reader, reader.uint32(), `${prefix}.heartbeatResponse`, {
+                limits: opts.limits?.heartbeatResponse
+              })
+
+              break
+            }
+            case 16: {
+              yield * TimeoutNow.codec().stream(reader, reader.uint32(), `${prefix}.timeoutNow`, {
+                limits: opts.limits?.timeoutNow
+              })
+
+              break
+            }
+            case 17: {
+              yield * Submit.codec().stream(reader, reader.uint32(), `${prefix}.submit`, {
+                limits: opts.limits?.submit
+              })
+
+              break
+            }
+            case 18: {
+              yield * ConfigRequest.codec().stream(reader, reader.uint32(), `${prefix}.configRequest`, {
+                limits: opts.limits?.configRequest
+              })
+
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface RaftMessageTermFieldEvent {
+    field: '$.term'
+    value: number
+  }
+
+  export interface RaftMessageFromFieldEvent {
+    field: '$.from'
+    value: string
+  }
+
+  export interface RaftMessageToFieldEvent {
+    field: '$.to'
+    value: string
+  }
+
+  export interface RaftMessageRequestVoteLastLogIndexFieldEvent {
+    field: '$.requestVote.lastLogIndex'
+    value: number
+  }
+
+  export interface RaftMessageRequestVoteLastLogTermFieldEvent {
+    field: '$.requestVote.lastLogTerm'
+    value: number
+  }
+
+  export interface RaftMessageRequestVotePreVoteFieldEvent {
+    field: '$.requestVote.preVote'
+    value: boolean
+  }
+
+  export interface RaftMessageRequestVoteTransferFieldEvent {
+    field: '$.requestVote.transfer'
+    value: boolean
+  }
+
+  export interface RaftMessageVoteResponseGrantedFieldEvent {
+    field: '$.voteResponse.granted'
+    value: boolean
+  }
+
+  export interface RaftMessageVoteResponsePreVoteFieldEvent {
+    field: '$.voteResponse.preVote'
+    value: boolean
+  }
+
+  export interface RaftMessageAppendEntriesPrevLogIndexFieldEvent {
+    field: '$.appendEntries.prevLogIndex'
+    value: number
+  }
+
+  export interface RaftMessageAppendEntriesPrevLogTermFieldEvent {
+    field: '$.appendEntries.prevLogTerm'
+    value: number
+  }
+
+  export interface RaftMessageAppendEntriesEntriesIndexFieldEvent {
+    field: '$.appendEntries.entries[].index'
+    value: number
+    index: number
+  }
+
+  export interface RaftMessageAppendEntriesEntriesTermFieldEvent {
+    field: '$.appendEntries.entries[].term'
+    value: number
+    index: number
+  }
+
+  export interface RaftMessageAppendEntriesEntriesTypeFieldEvent {
+    field: '$.appendEntries.entries[].type'
+    value: EntryType
+    index: number
+  }
+
+  export interface RaftMessageAppendEntriesEntriesSubmissionSenderFieldEvent {
+    field: '$.appendEntries.entries[].submission.sender'
+    value: string
+    index: number
+  }
+
+  export interface RaftMessageAppendEntriesEntriesSubmissionSeqFieldEvent {
+    field: '$.appendEntries.entries[].submission.seq'
+    value: number
+    index: number
+  }
+
+  export interface RaftMessageAppendEntriesEntriesSubmissionPayloadFieldEvent {
+    field: '$.appendEntries.entries[].submission.payload'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
+  export interface RaftMessageAppendEntriesEntriesSubmissionSentAtFieldEvent {
+    field: '$.appendEntries.entries[].submission.sentAt'
+    value: number
+    index: number
+  }
+
+  export interface RaftMessageAppendEntriesEntriesSubmissionSignatureFieldEvent {
+    field: '$.appendEntries.entries[].submission.signature'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
+  export interface RaftMessageAppendEntriesEntriesConfigVotersFieldEvent {
+    field: '$.appendEntries.entries[].config.voters[]'
+    index: number
+    value: string
+  }
+
+  export interface RaftMessageAppendEntriesEntriesConfigLearnersFieldEvent {
+    field: '$.appendEntries.entries[].config.learners[]'
+    index: number
+    value: string
+  }
+
+  export interface RaftMessageAppendEntriesEntriesPrevHashFieldEvent {
+    field: '$.appendEntries.entries[].prevHash'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
+  export interface RaftMessageAppendEntriesEntriesHostSignatureFieldEvent {
+    field: '$.appendEntries.entries[].hostSignature'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
+  export interface RaftMessageAppendEntriesCommitIndexFieldEvent {
+    field: '$.appendEntries.commitIndex'
+    value: number
+  }
+
+  export interface RaftMessageAppendEntriesDeliveredIndexFieldEvent {
+    field: '$.appendEntries.deliveredIndex'
+    value: number
+  }
+
+  export interface RaftMessageAppendResponseSuccessFieldEvent {
+    field: '$.appendResponse.success'
+    value: boolean
+  }
+
+  export interface RaftMessageAppendResponseMatchIndexFieldEvent {
+    field: '$.appendResponse.matchIndex'
+    value: number
+  }
+
+  export interface RaftMessageAppendResponseConflictIndexFieldEvent {
+    field: '$.appendResponse.conflictIndex'
+    value: number
+  }
+
+  export interface RaftMessageAppendResponseConflictTermFieldEvent {
+    field: '$.appendResponse.conflictTerm'
+    value: number
+  }
+
+  export interface RaftMessageAppendResponseLastLogIndexFieldEvent {
+    field: '$.appendResponse.lastLogIndex'
+    value: number
+  }
+
+  export interface RaftMessageHeartbeatCommitIndexFieldEvent {
+    field: '$.heartbeat.commitIndex'
+    value: number
+  }
+
+  export interface RaftMessageHeartbeatDeliveredIndexFieldEvent {
+    field: '$.heartbeat.deliveredIndex'
+    value: number
+  }
+
+  export interface RaftMessageHeartbeatSuccessionFieldEvent {
+    field: '$.heartbeat.succession[]'
+    index: number
+    value: string
+  }
+
+  export interface RaftMessageHeartbeatProbeFieldEvent {
+    field: '$.heartbeat.probe'
+    value: number
+  }
+
+  export interface RaftMessageHeartbeatResponseProbeFieldEvent {
+    field: '$.heartbeatResponse.probe'
+    value: number
+  }
+
+  export interface RaftMessageHeartbeatResponseLastLogIndexFieldEvent {
+    field: '$.heartbeatResponse.lastLogIndex'
+    value: number
+  }
+
+  export interface RaftMessageHeartbeatResponseRttsPeerIdFieldEvent {
+    field: '$.heartbeatResponse.rtts[].peerId'
+    value: string
+    index: number
+  }
+
+  export interface RaftMessageHeartbeatResponseRttsRttMicrosFieldEvent {
+    field: '$.heartbeatResponse.rtts[].rttMicros'
+    value: number
+    index: number
+  }
+
+  export interface RaftMessageSubmitSubmissionsSenderFieldEvent {
+    field: '$.submit.submissions[].sender'
+    value: string
+    index: number
+  }
+
+  export interface RaftMessageSubmitSubmissionsSeqFieldEvent {
+    field: '$.submit.submissions[].seq'
+    value: number
+    index: number
+  }
+
+  export interface RaftMessageSubmitSubmissionsPayloadFieldEvent {
+    field: '$.submit.submissions[].payload'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
+  export interface RaftMessageSubmitSubmissionsSentAtFieldEvent {
+    field: '$.submit.submissions[].sentAt'
+    value: number
+    index: number
+  }
+
+  export interface RaftMessageSubmitSubmissionsSignatureFieldEvent {
+    field: '$.submit.submissions[].signature'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
+  export interface RaftMessageConfigRequestTypeFieldEvent {
+    field: '$.configRequest.type'
+    value: ConfigChangeType
+  }
+
+  export interface RaftMessageConfigRequestPeerIdFieldEvent {
+    field: '$.configRequest.peerId'
+    value: string
+  }
+
+  export function encode (obj: Partial<RaftMessage>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, RaftMessage.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<RaftMessage>): RaftMessage {
+    return decodeMessage(buf, RaftMessage.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<RaftMessage>): Generator<RaftMessageTermFieldEvent | RaftMessageFromFieldEvent | RaftMessageToFieldEvent | RaftMessageRequestVoteLastLogIndexFieldEvent | RaftMessageRequestVoteLastLogTermFieldEvent | RaftMessageRequestVotePreVoteFieldEvent | RaftMessageRequestVoteTransferFieldEvent | RaftMessageVoteResponseGrantedFieldEvent | RaftMessageVoteResponsePreVoteFieldEvent | RaftMessageAppendEntriesPrevLogIndexFieldEvent | RaftMessageAppendEntriesPrevLogTermFieldEvent | RaftMessageAppendEntriesEntriesIndexFieldEvent | RaftMessageAppendEntriesEntriesTermFieldEvent | RaftMessageAppendEntriesEntriesTypeFieldEvent | RaftMessageAppendEntriesEntriesSubmissionSenderFieldEvent | RaftMessageAppendEntriesEntriesSubmissionSeqFieldEvent | RaftMessageAppendEntriesEntriesSubmissionPayloadFieldEvent | RaftMessageAppendEntriesEntriesSubmissionSentAtFieldEvent | RaftMessageAppendEntriesEntriesSubmissionSignatureFieldEvent | RaftMessageAppendEntriesEntriesConfigVotersFieldEvent | RaftMessageAppendEntriesEntriesConfigLearnersFieldEvent | RaftMessageAppendEntriesEntriesPrevHashFieldEvent | RaftMessageAppendEntriesEntriesHostSignatureFieldEvent | RaftMessageAppendEntriesCommitIndexFieldEvent | RaftMessageAppendEntriesDeliveredIndexFieldEvent | RaftMessageAppendResponseSuccessFieldEvent | RaftMessageAppendResponseMatchIndexFieldEvent | RaftMessageAppendResponseConflictIndexFieldEvent | RaftMessageAppendResponseConflictTermFieldEvent | RaftMessageAppendResponseLastLogIndexFieldEvent | RaftMessageHeartbeatCommitIndexFieldEvent | RaftMessageHeartbeatDeliveredIndexFieldEvent | RaftMessageHeartbeatSuccessionFieldEvent | RaftMessageHeartbeatProbeFieldEvent | RaftMessageHeartbeatResponseProbeFieldEvent | RaftMessageHeartbeatResponseLastLogIndexFieldEvent | RaftMessageHeartbeatResponseRttsPeerIdFieldEvent | RaftMessageHeartbeatResponseRttsRttMicrosFieldEvent | RaftMessageSubmitSubmissionsSenderFieldEvent | RaftMessageSubmitSubmissionsSeqFieldEvent | RaftMessageSubmitSubmissionsPayloadFieldEvent | RaftMessageSubmitSubmissionsSentAtFieldEvent | RaftMessageSubmitSubmissionsSignatureFieldEvent | RaftMessageConfigRequestTypeFieldEvent | RaftMessageConfigRequestPeerIdFieldEvent> {
+    return streamMessage(buf, RaftMessage.codec(), opts)
+  }
+}
+
+export interface HardState {
+  term: number
+  vote: string
+  commitIndex: number
+  lastSeq: number
+}
+
+export namespace HardState {
+  let _codec: Codec<HardState>
+
+  export const codec = (): Codec<HardState> => {
+    if (_codec == null) {
+      _codec = message<HardState>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.term != null && obj.term !== 0)) {
+          w.uint32(8)
+          w.uint64Number(obj.term)
+        }
+
+        if ((obj.vote != null && obj.vote !== '')) {
+          w.uint32(18)
+          w.string(obj.vote)
+        }
+
+        if ((obj.commitIndex != null && obj.commitIndex !== 0)) {
+          w.uint32(24)
+          w.uint64Number(obj.commitIndex)
+        }
+
+        if ((obj.lastSeq != null && obj.lastSeq !== 0)) {
+          w.uint32(32)
+          w.uint64Number(obj.lastSeq)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          term: 0,
+          vote: '',
+          commitIndex: 0,
+          lastSeq: 0
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.term = reader.uint64Number()
+              break
+            }
+            case 2: {
+              obj.vote = reader.string()
+              break
+            }
+            case 3: {
+              obj.commitIndex = reader.uint64Number()
+              break
+            }
+            case 4: {
+              obj.lastSeq = reader.uint64Number()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.term`,
+                value: reader.uint64Number()
+              }
+              break
+            }
+            case 2: {
+              yield {
+                field: `${prefix}.vote`,
+                value: reader.string()
+              }
+              break
+            }
+            case 3: {
+              yield {
+                field: `${prefix}.commitIndex`,
+                value: reader.uint64Number()
+              }
+              break
+            }
+            case 4: {
+              yield {
+                field: `${prefix}.lastSeq`,
+                value: reader.uint64Number()
+              }
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface HardStateTermFieldEvent {
+    field: '$.term'
+    value: number
+  }
+
+  export interface HardStateVoteFieldEvent {
+    field: '$.vote'
+    value: string
+  }
+
+  export interface HardStateCommitIndexFieldEvent {
+    field: '$.commitIndex'
+    value: number
+  }
+
+  export interface HardStateLastSeqFieldEvent {
+    field: '$.lastSeq'
+    value: number
+  }
+
+  export function encode (obj: Partial<HardState>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, HardState.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<HardState>): HardState {
+    return decodeMessage(buf, HardState.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<HardState>): Generator<HardStateTermFieldEvent | HardStateVoteFieldEvent | HardStateCommitIndexFieldEvent | HardStateLastSeqFieldEvent> {
+    return streamMessage(buf, HardState.codec(), opts)
+  }
+}
