@@ -1154,6 +1154,7 @@ export interface AppendResponse {
   conflictIndex: number
   conflictTerm: number
   lastLogIndex: number
+  rejectedPrevIndex: number
 }
 
 export namespace AppendResponse {
@@ -1191,6 +1192,11 @@ export namespace AppendResponse {
           w.uint64Number(obj.lastLogIndex)
         }
 
+        if ((obj.rejectedPrevIndex != null && obj.rejectedPrevIndex !== 0)) {
+          w.uint32(48)
+          w.uint64Number(obj.rejectedPrevIndex)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -1200,7 +1206,8 @@ export namespace AppendResponse {
           matchIndex: 0,
           conflictIndex: 0,
           conflictTerm: 0,
-          lastLogIndex: 0
+          lastLogIndex: 0,
+          rejectedPrevIndex: 0
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -1227,6 +1234,10 @@ export namespace AppendResponse {
             }
             case 5: {
               obj.lastLogIndex = reader.uint64Number()
+              break
+            }
+            case 6: {
+              obj.rejectedPrevIndex = reader.uint64Number()
               break
             }
             default: {
@@ -1279,6 +1290,13 @@ export namespace AppendResponse {
               }
               break
             }
+            case 6: {
+              yield {
+                field: `${prefix}.rejectedPrevIndex`,
+                value: reader.uint64Number()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -1316,6 +1334,11 @@ export namespace AppendResponse {
     value: number
   }
 
+  export interface AppendResponseRejectedPrevIndexFieldEvent {
+    field: '$.rejectedPrevIndex'
+    value: number
+  }
+
   export function encode (obj: Partial<AppendResponse>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, AppendResponse.codec())
   }
@@ -1324,7 +1347,7 @@ export namespace AppendResponse {
     return decodeMessage(buf, AppendResponse.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<AppendResponse>): Generator<AppendResponseSuccessFieldEvent | AppendResponseMatchIndexFieldEvent | AppendResponseConflictIndexFieldEvent | AppendResponseConflictTermFieldEvent | AppendResponseLastLogIndexFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<AppendResponse>): Generator<AppendResponseSuccessFieldEvent | AppendResponseMatchIndexFieldEvent | AppendResponseConflictIndexFieldEvent | AppendResponseConflictTermFieldEvent | AppendResponseLastLogIndexFieldEvent | AppendResponseRejectedPrevIndexFieldEvent> {
     return streamMessage(buf, AppendResponse.codec(), opts)
   }
 }
@@ -2554,6 +2577,11 @@ export namespace RaftMessage {
     value: number
   }
 
+  export interface RaftMessageAppendResponseRejectedPrevIndexFieldEvent {
+    field: '$.appendResponse.rejectedPrevIndex'
+    value: number
+  }
+
   export interface RaftMessageHeartbeatCommitIndexFieldEvent {
     field: '$.heartbeat.commitIndex'
     value: number
@@ -2645,7 +2673,7 @@ export namespace RaftMessage {
     return decodeMessage(buf, RaftMessage.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<RaftMessage>): Generator<RaftMessageTermFieldEvent | RaftMessageFromFieldEvent | RaftMessageToFieldEvent | RaftMessageRequestVoteLastLogIndexFieldEvent | RaftMessageRequestVoteLastLogTermFieldEvent | RaftMessageRequestVotePreVoteFieldEvent | RaftMessageRequestVoteTransferFieldEvent | RaftMessageVoteResponseGrantedFieldEvent | RaftMessageVoteResponsePreVoteFieldEvent | RaftMessageAppendEntriesPrevLogIndexFieldEvent | RaftMessageAppendEntriesPrevLogTermFieldEvent | RaftMessageAppendEntriesEntriesIndexFieldEvent | RaftMessageAppendEntriesEntriesTermFieldEvent | RaftMessageAppendEntriesEntriesTypeFieldEvent | RaftMessageAppendEntriesEntriesSubmissionSenderFieldEvent | RaftMessageAppendEntriesEntriesSubmissionSeqFieldEvent | RaftMessageAppendEntriesEntriesSubmissionPayloadFieldEvent | RaftMessageAppendEntriesEntriesSubmissionSentAtFieldEvent | RaftMessageAppendEntriesEntriesSubmissionSignatureFieldEvent | RaftMessageAppendEntriesEntriesConfigVotersFieldEvent | RaftMessageAppendEntriesEntriesConfigLearnersFieldEvent | RaftMessageAppendEntriesEntriesPrevHashFieldEvent | RaftMessageAppendEntriesEntriesHostSignatureFieldEvent | RaftMessageAppendEntriesCommitIndexFieldEvent | RaftMessageAppendEntriesDeliveredIndexFieldEvent | RaftMessageAppendResponseSuccessFieldEvent | RaftMessageAppendResponseMatchIndexFieldEvent | RaftMessageAppendResponseConflictIndexFieldEvent | RaftMessageAppendResponseConflictTermFieldEvent | RaftMessageAppendResponseLastLogIndexFieldEvent | RaftMessageHeartbeatCommitIndexFieldEvent | RaftMessageHeartbeatDeliveredIndexFieldEvent | RaftMessageHeartbeatSuccessionFieldEvent | RaftMessageHeartbeatProbeFieldEvent | RaftMessageHeartbeatResponseProbeFieldEvent | RaftMessageHeartbeatResponseLastLogIndexFieldEvent | RaftMessageHeartbeatResponseRttsPeerIdFieldEvent | RaftMessageHeartbeatResponseRttsRttMicrosFieldEvent | RaftMessageSubmitSubmissionsSenderFieldEvent | RaftMessageSubmitSubmissionsSeqFieldEvent | RaftMessageSubmitSubmissionsPayloadFieldEvent | RaftMessageSubmitSubmissionsSentAtFieldEvent | RaftMessageSubmitSubmissionsSignatureFieldEvent | RaftMessageConfigRequestTypeFieldEvent | RaftMessageConfigRequestPeerIdFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<RaftMessage>): Generator<RaftMessageTermFieldEvent | RaftMessageFromFieldEvent | RaftMessageToFieldEvent | RaftMessageRequestVoteLastLogIndexFieldEvent | RaftMessageRequestVoteLastLogTermFieldEvent | RaftMessageRequestVotePreVoteFieldEvent | RaftMessageRequestVoteTransferFieldEvent | RaftMessageVoteResponseGrantedFieldEvent | RaftMessageVoteResponsePreVoteFieldEvent | RaftMessageAppendEntriesPrevLogIndexFieldEvent | RaftMessageAppendEntriesPrevLogTermFieldEvent | RaftMessageAppendEntriesEntriesIndexFieldEvent | RaftMessageAppendEntriesEntriesTermFieldEvent | RaftMessageAppendEntriesEntriesTypeFieldEvent | RaftMessageAppendEntriesEntriesSubmissionSenderFieldEvent | RaftMessageAppendEntriesEntriesSubmissionSeqFieldEvent | RaftMessageAppendEntriesEntriesSubmissionPayloadFieldEvent | RaftMessageAppendEntriesEntriesSubmissionSentAtFieldEvent | RaftMessageAppendEntriesEntriesSubmissionSignatureFieldEvent | RaftMessageAppendEntriesEntriesConfigVotersFieldEvent | RaftMessageAppendEntriesEntriesConfigLearnersFieldEvent | RaftMessageAppendEntriesEntriesPrevHashFieldEvent | RaftMessageAppendEntriesEntriesHostSignatureFieldEvent | RaftMessageAppendEntriesCommitIndexFieldEvent | RaftMessageAppendEntriesDeliveredIndexFieldEvent | RaftMessageAppendResponseSuccessFieldEvent | RaftMessageAppendResponseMatchIndexFieldEvent | RaftMessageAppendResponseConflictIndexFieldEvent | RaftMessageAppendResponseConflictTermFieldEvent | RaftMessageAppendResponseLastLogIndexFieldEvent | RaftMessageAppendResponseRejectedPrevIndexFieldEvent | RaftMessageHeartbeatCommitIndexFieldEvent | RaftMessageHeartbeatDeliveredIndexFieldEvent | RaftMessageHeartbeatSuccessionFieldEvent | RaftMessageHeartbeatProbeFieldEvent | RaftMessageHeartbeatResponseProbeFieldEvent | RaftMessageHeartbeatResponseLastLogIndexFieldEvent | RaftMessageHeartbeatResponseRttsPeerIdFieldEvent | RaftMessageHeartbeatResponseRttsRttMicrosFieldEvent | RaftMessageSubmitSubmissionsSenderFieldEvent | RaftMessageSubmitSubmissionsSeqFieldEvent | RaftMessageSubmitSubmissionsPayloadFieldEvent | RaftMessageSubmitSubmissionsSentAtFieldEvent | RaftMessageSubmitSubmissionsSignatureFieldEvent | RaftMessageConfigRequestTypeFieldEvent | RaftMessageConfigRequestPeerIdFieldEvent> {
     return streamMessage(buf, RaftMessage.codec(), opts)
   }
 }

@@ -1,0 +1,90 @@
+import type { Rng } from './rng.js'
+
+export type SuccessionMode = 'ranked' | 'randomized'
+
+/** All durations are milliseconds of the clock the driver passes in. */
+export interface Timing {
+  /** How often the host sends heartbeats (and the succession list). */
+  heartbeatIntervalMs: number
+  /** Base election timeout; also the host's lease: voters ignore campaigns this soon after hearing from a host. */
+  electionTimeoutMs: number
+  /** Ranked succession: how much later each successive backup fires. */
+  rankStaggerMs: number
+  /** Ranked succession: seeded jitter added to a backup's timeout. */
+  rankJitterMs: number
+  /** How often a member re-sends outbox entries the host has not yet sequenced. */
+  resendIntervalMs: number
+}
+
+export type TimingProfile = 'default' | 'fast'
+
+export const TIMING_PROFILES: Record<TimingProfile, Timing> = {
+  // etcd-like: heartbeat 100 ms; election 800 ms so that the first backup takes over within a second.
+  default: { heartbeatIntervalMs: 100, electionTimeoutMs: 800, rankStaggerMs: 300, rankJitterMs: 40, resendIntervalMs: 1000 },
+  // LAN: failover in ~200 ms.
+  fast: { heartbeatIntervalMs: 25, electionTimeoutMs: 150, rankStaggerMs: 75, rankJitterMs: 10, resendIntervalMs: 250 }
+}
+
+/** Every size and count that arrives from outside has a limit. */
+export interface Limits {
+  /** Entries per AppendEntries, sent and accepted. */
+  maxBatchEntries: number
+  /** Payload bytes per AppendEntries sent (at least one entry is always sent). */
+  maxBatchBytes: number
+  /** AppendEntries in flight per member before the host waits for acknowledgements (flow control). */
+  maxInflight: number
+  /** Bytes of one submission's payload. */
+  maxPayloadBytes: number
+  /** Submissions per Submit message. */
+  maxSubmitBatch: number
+  /** Submissions waiting in this member's outbox. */
+  maxOutbox: number
+  /** Voters plus learners of a room. */
+  maxMembers: number
+}
+
+export const DEFAULT_LIMITS: Limits = {
+  maxBatchEntries: 512,
+  maxBatchBytes: 1 << 20,
+  maxInflight: 16,
+  maxPayloadBytes: 64 * 1024,
+  maxSubmitBatch: 256,
+  maxOutbox: 10_000,
+  maxMembers: 64
+}
+
+/**
+ * Deliberately broken rules, for the simulator only: each must make the invariant checker fail,
+ * which proves the checker can fail (CockroachDB's testing knobs).
+ */
+export type BugKnob = 'vote-without-log-check' | 'commit-old-term-by-count' | 'no-submission-dedup'
+export const BUG_KNOBS: readonly BugKnob[] = ['vote-without-log-check', 'commit-old-term-by-count', 'no-submission-dedup']
+
+export interface CoreOptions {
+  /** This member's peer id. */
+  id: string
+  rng: Rng
+  timing: Timing
+  succession: SuccessionMode
+  preVote: boolean
+  checkQuorum: boolean
+  /** The host promotes a learner to voter once it holds every committed entry. */
+  autoPromote: boolean
+  limits: Limits
+  bugs: ReadonlySet<BugKnob>
+}
+
+export function coreOptions (id: string, rng: Rng, overrides: Partial<Omit<CoreOptions, 'id' | 'rng'>> = {}): CoreOptions {
+  return {
+    id,
+    rng,
+    timing: TIMING_PROFILES.default,
+    succession: 'ranked',
+    preVote: true,
+    checkQuorum: true,
+    autoPromote: true,
+    limits: DEFAULT_LIMITS,
+    bugs: new Set(),
+    ...overrides
+  }
+}

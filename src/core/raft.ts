@@ -1,0 +1,967 @@
+import { ConfigChangeType, EntryType } from '../../proto/raft.js'
+import type { Configuration, Entry, HardState, RaftMessage, Submission } from '../../proto/raft.js'
+import { isMember, isVoter, quorumSize, RaftLog } from './log.js'
+import { Progress } from './progress.js'
+import { rankSuccessors, rttSum } from './succession.js'
+import type { CoreOptions } from './options.js'
+import type { ConfigChangeResult, CoreEvent, DurableState, ProposeResult, Ready, RejectReason, Role } from './types.js'
+
+type MessageBody = Omit<RaftMessage, 'term' | 'from' | 'to'>
+
+const EMPTY_BYTES = new Uint8Array(0)
+/** How many heartbeat rounds of probe send times the host remembers for round-trip measurement. */
+const PROBE_HISTORY = 16
+
+/**
+ * One room's replicated log as a pure, deterministic state machine (etcd-io/raft's shape).
+ *
+ * Inputs: `step(message, now)`, `tick(now)`, `propose(...)`, `proposeConfigChange(...)`,
+ * `transferLeadership(...)`, `reportRtt(...)`. Outputs accumulate until the driver takes them with
+ * `ready()`: persist, then send, then apply, then `advance()`. `now` is the caller's monotonic clock in
+ * ms and randomness comes from the injected seeded rng; nothing here performs I/O.
+ */
+export class RaftCore {
+  readonly id: string
+  private readonly opts: CoreOptions
+  private readonly log: RaftLog
+
+  // Durable state (HardState).
+  private term: number
+  private vote: string
+  private commitIndex: number
+  /** Last seq this member gave one of its own submissions. */
+  private lastSeq: number
+
+  // Volatile state.
+  private role: Role = 'follower'
+  private leader: string | null = null
+  private now = 0
+  private applied: number
+  private electionDeadline = 0
+  private heartbeatDeadline = 0
+  private checkQuorumDeadline = 0
+  private resendDeadline = 0
+  private lastLeaderContact = Number.NEGATIVE_INFINITY
+  /** Campaigns since this member last heard from a host; after a failed one, ranked timeouts give way to random ones. */
+  private campaignsWithoutLeader = 0
+  private succession: string[] = []
+  private readonly votes = new Map<string, boolean>()
+  private progress = new Map<string, Progress>()
+  /** Highest committed seq per sender: the replicated dedup state. */
+  private readonly committedSeqs = new Map<string, number>()
+  private outbox: Submission[]
+  /** Outbox entries up to this seq were sent to the current host. */
+  private outboxSentThrough = 0
+  private deliveredIndex = 0
+  private readonly rtts = new Map<string, number>()
+  private transfer: { target: string, deadline: number } | null = null
+  private heartbeatRound = 0
+  private readonly probeSentAt = new Map<number, number>()
+
+  // Output waiting for the next ready().
+  private messages: RaftMessage[] = []
+  private events: CoreEvent[] = []
+  private unstableFrom = 0
+  private hardStateDirty = false
+  private outboxAppend: Submission[] = []
+  private outboxCommittedThrough: number | undefined
+  private broadcastPending = false
+  private readyOutstanding = false
+
+  constructor (opts: CoreOptions, durable: DurableState | undefined, now: number) {
+    this.id = opts.id
+    this.opts = opts
+    this.now = now
+    const hard = durable?.hardState ?? { term: 0, vote: '', commitIndex: 0, lastSeq: 0 }
+    this.log = new RaftLog(durable?.entries ?? [])
+    this.term = hard.term
+    this.vote = hard.vote
+    this.commitIndex = Math.min(hard.commitIndex, this.log.lastIndex())
+    this.applied = Math.min(durable?.applied ?? 0, this.commitIndex)
+    for (const entry of this.log.slice(1, this.commitIndex)) this.recordCommittedSeq(entry)
+    const ownCommitted = this.committedSeqs.get(this.id) ?? 0
+    this.outbox = (durable?.outbox ?? []).filter(s => s.seq > ownCommitted)
+    // Never reuse a seq, even if the hard state lagged the outbox or the log.
+    this.lastSeq = Math.max(hard.lastSeq, this.outbox.at(-1)?.seq ?? 0, this.log.lastSeq(this.id))
+    this.resetElectionTimer()
+    this.resendDeadline = now + opts.timing.resendIntervalMs
+  }
+
+  /** The durable starting point of a new room: one configuration entry, committed by construction. */
+  static bootstrap (voters: readonly string[]): DurableState {
+    const config: Configuration = { voters: [...voters], learners: [] }
+    return {
+      hardState: { term: 1, vote: '', commitIndex: 1, lastSeq: 0 },
+      entries: [{ index: 1, term: 1, type: EntryType.ENTRY_CONFIG, config, prevHash: EMPTY_BYTES, hostSignature: EMPTY_BYTES }],
+      outbox: []
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Inputs
+
+  step (m: RaftMessage, now: number): void {
+    this.advanceClock(now)
+    const invalid = this.validate(m)
+    if (invalid != null) {
+      this.reject(m.from, invalid.reason, invalid.detail)
+      return
+    }
+    if (m.submit != null) { this.handleSubmit(m.from, m.submit.submissions); return }
+    if (m.configRequest != null) { this.handleConfigRequest(m); return }
+
+    if (m.term > this.term) {
+      if (m.requestVote != null && !m.requestVote.transfer && this.inLease()) {
+        // A healthy host exists: a campaign from a returning or removed member must not depose it.
+        this.reject(m.from, 'in-lease')
+        return
+      }
+      if (m.requestVote?.preVote === true || (m.voteResponse?.preVote === true && m.voteResponse.granted)) {
+        // Pre-votes speak of a future term and change nobody's term.
+      } else {
+        const fromHost = m.appendEntries != null || m.heartbeat != null || m.timeoutNow != null
+        this.becomeFollower(m.term, fromHost ? m.from : null)
+      }
+    } else if (m.term < this.term) {
+      if (m.appendEntries != null || m.heartbeat != null) {
+        // Tell a deposed host about the newer term so it steps down.
+        this.send(m.from, { appendResponse: { success: false, matchIndex: 0, conflictIndex: 0, conflictTerm: 0, lastLogIndex: this.log.lastIndex(), rejectedPrevIndex: 0 } })
+      } else if (m.requestVote?.preVote === true) {
+        this.send(m.from, { voteResponse: { granted: false, preVote: true } })
+      }
+      this.reject(m.from, 'stale-term', `${m.term} < ${this.term}`)
+      return
+    }
+
+    if (m.requestVote != null) { this.handleRequestVote(m); return }
+    switch (this.role) {
+      case 'leader': this.stepLeader(m); break
+      case 'preCandidate':
+      case 'candidate': this.stepCandidate(m); break
+      case 'follower': this.stepFollower(m); break
+    }
+  }
+
+  tick (now: number): void {
+    this.advanceClock(now)
+    const { timing } = this.opts
+    if (this.role === 'leader') {
+      if (this.now >= this.heartbeatDeadline) {
+        this.heartbeatDeadline = this.now + timing.heartbeatIntervalMs
+        this.broadcastHeartbeat()
+      }
+      if (this.opts.checkQuorum && this.now >= this.checkQuorumDeadline) {
+        this.checkQuorumDeadline = this.now + timing.electionTimeoutMs
+        if (!this.quorumActive()) {
+          this.becomeFollower(this.term, null)
+        }
+      }
+      if (this.transfer != null && this.now >= this.transfer.deadline) {
+        this.events.push({ type: 'transfer', state: 'aborted', target: this.transfer.target })
+        this.transfer = null
+      }
+    } else if (this.promotable() && this.now >= this.electionDeadline) {
+      this.campaignsWithoutLeader++
+      this.campaign(false)
+    }
+    if (this.now >= this.resendDeadline) {
+      this.resendDeadline = this.now + timing.resendIntervalMs
+      if (this.outbox.length > 0) {
+        // Anything the host has not sequenced yet may have been lost on the way: send it again.
+        this.outboxSentThrough = this.log.lastSeq(this.id)
+        this.flushOutbox()
+      }
+    }
+  }
+
+  /** Submits a chat payload from this member. It stays in the durable outbox until committed. */
+  propose (payload: Uint8Array, now: number, sentAt: number = now): ProposeResult {
+    this.advanceClock(now)
+    const { limits } = this.opts
+    if (payload.byteLength > limits.maxPayloadBytes) return { ok: false, reason: 'oversize-payload' }
+    if (this.outbox.length >= limits.maxOutbox) return { ok: false, reason: 'outbox-full' }
+    const submission: Submission = { sender: this.id, seq: ++this.lastSeq, payload: payload as Uint8Array<ArrayBuffer>, sentAt, signature: EMPTY_BYTES }
+    this.hardStateDirty = true
+    this.outbox.push(submission)
+    this.outboxAppend.push(submission)
+    this.flushOutbox()
+    return { ok: true, seq: submission.seq }
+  }
+
+  /** Adds a learner, promotes a learner, or removes a member. Off the host it is forwarded to the host. */
+  proposeConfigChange (type: ConfigChangeType, peerId: string, now: number): ConfigChangeResult {
+    this.advanceClock(now)
+    if (this.role !== 'leader') {
+      if (this.leader == null) return { ok: false, reason: 'not-host', leader: null }
+      this.send(this.leader, { configRequest: { type, peerId } })
+      return { ok: true }
+    }
+    const reason = this.appendConfigChange(type, peerId)
+    return reason == null ? { ok: true } : { ok: false, reason, leader: this.id }
+  }
+
+  /** Hands the host role to `target` (by default the best backup): catch it up, then tell it to campaign. */
+  transferLeadership (now: number, target?: string): boolean {
+    this.advanceClock(now)
+    if (this.role !== 'leader') return false
+    const to = target ?? this.computeSuccession()[0]
+    if (to == null || to === this.id || !isVoter(this.log.latestConfig(), to)) return false
+    const pr = this.progress.get(to)
+    if (pr == null) return false
+    this.transfer = { target: to, deadline: this.now + this.opts.timing.electionTimeoutMs }
+    this.events.push({ type: 'transfer', state: 'started', target: to })
+    if (pr.match === this.log.lastIndex()) this.send(to, { timeoutNow: {} })
+    else this.sendAppend(to)
+    return true
+  }
+
+  /** Starts an election now (a room's founder, or an operator). */
+  campaign (transfer: boolean): void {
+    if (!this.promotable() || this.role === 'leader') return
+    if (this.opts.preVote && !transfer) this.becomePreCandidate()
+    else this.becomeCandidate(transfer)
+  }
+
+  /** A round-trip time this member measured to another member (the network layer's ping). */
+  reportRtt (peerId: string, rttMicros: number): void {
+    if (peerId === this.id || !Number.isFinite(rttMicros) || rttMicros < 0) return
+    this.rtts.set(peerId, Math.min(Math.round(rttMicros), 0xffffffff))
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Output
+
+  hasReady (): boolean {
+    return this.messages.length > 0 || this.events.length > 0 || this.unstableFrom > 0 || this.hardStateDirty ||
+      this.outboxAppend.length > 0 || this.outboxCommittedThrough != null || this.applied < this.commitIndex ||
+      (this.broadcastPending && this.role === 'leader')
+  }
+
+  ready (): Ready {
+    if (this.readyOutstanding) throw new Error('ready() called again before advance()')
+    if (this.broadcastPending) {
+      this.broadcastPending = false
+      if (this.role === 'leader') for (const id of this.progress.keys()) this.fillWindow(id)
+    }
+    const rd: Ready = {
+      entries: this.unstableFrom > 0 ? this.log.slice(this.unstableFrom, this.log.lastIndex()) : [],
+      outboxAppend: this.outboxAppend,
+      messages: this.messages,
+      committed: this.applied < this.commitIndex ? this.log.slice(this.applied + 1, this.commitIndex) : [],
+      events: this.events
+    }
+    if (this.hardStateDirty) rd.hardState = this.hardState()
+    if (this.outboxCommittedThrough != null) rd.outboxCommittedThrough = this.outboxCommittedThrough
+    this.applied = this.commitIndex
+    this.unstableFrom = 0
+    this.hardStateDirty = false
+    this.outboxAppend = []
+    this.outboxCommittedThrough = undefined
+    this.messages = []
+    this.events = []
+    this.readyOutstanding = true
+    return rd
+  }
+
+  /** The driver persisted, sent and applied the last Ready. */
+  advance (): void {
+    this.readyOutstanding = false
+  }
+
+  /** The earliest local time at which tick() has work to do. */
+  nextDeadline (): number {
+    let deadline = Number.POSITIVE_INFINITY
+    if (this.role === 'leader') {
+      deadline = this.heartbeatDeadline
+      if (this.opts.checkQuorum) deadline = Math.min(deadline, this.checkQuorumDeadline)
+      if (this.transfer != null) deadline = Math.min(deadline, this.transfer.deadline)
+    } else if (this.promotable()) {
+      deadline = this.electionDeadline
+    }
+    if (this.outbox.length > 0) deadline = Math.min(deadline, this.resendDeadline)
+    return deadline
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Read-only views (driver, API, simulator, tests)
+
+  status (): CoreStatus {
+    return {
+      id: this.id,
+      role: this.role,
+      term: this.term,
+      vote: this.vote,
+      leader: this.leader,
+      commitIndex: this.commitIndex,
+      lastIndex: this.log.lastIndex(),
+      lastTerm: this.log.lastTerm(),
+      deliveredIndex: this.deliveredIndex,
+      config: this.log.latestConfig(),
+      configIndex: this.log.latestConfigIndex(),
+      succession: [...this.succession],
+      outbox: this.outbox.length,
+      transferTarget: this.transfer?.target ?? null
+    }
+  }
+
+  entryAt (index: number): Entry | undefined {
+    return this.log.entry(index)
+  }
+
+  entries (from: number, to: number): Entry[] {
+    return this.log.slice(from, to)
+  }
+
+  pendingSubmissions (): readonly Submission[] {
+    return this.outbox
+  }
+
+  /** The host's replication view of a member (tests and metrics). */
+  progressOf (peerId: string): { match: number, next: number, state: 'probe' | 'replicate', inflight: number } | undefined {
+    const pr = this.progress.get(peerId)
+    return pr == null ? undefined : { match: pr.match, next: pr.next, state: pr.state, inflight: pr.inflightCount() }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Roles
+
+  private becomeFollower (term: number, leader: string | null): void {
+    const changed = this.role !== 'follower' || term !== this.term
+    if (term > this.term) {
+      this.term = term
+      this.vote = ''
+      this.hardStateDirty = true
+    }
+    this.role = 'follower'
+    this.transfer = null
+    this.progress = new Map()
+    this.setLeader(leader)
+    if (changed) this.events.push({ type: 'role', role: 'follower', term: this.term })
+    this.resetElectionTimer()
+  }
+
+  private becomePreCandidate (): void {
+    this.role = 'preCandidate'
+    this.setLeader(null)
+    this.events.push({ type: 'role', role: 'preCandidate', term: this.term })
+    this.startElection(this.term + 1, true, false)
+  }
+
+  private becomeCandidate (transfer: boolean): void {
+    this.term++
+    this.vote = this.id
+    this.hardStateDirty = true
+    this.role = 'candidate'
+    this.setLeader(null)
+    this.events.push({ type: 'role', role: 'candidate', term: this.term })
+    this.startElection(this.term, false, transfer)
+  }
+
+  private startElection (term: number, preVote: boolean, transfer: boolean): void {
+    this.votes.clear()
+    this.resetElectionTimer()
+    this.votes.set(this.id, true)
+    for (const voter of this.log.latestConfig().voters) {
+      if (voter === this.id) continue
+      this.sendWithTerm(voter, term, { requestVote: { lastLogIndex: this.log.lastIndex(), lastLogTerm: this.log.lastTerm(), preVote, transfer } })
+    }
+    this.tallyVotes()
+  }
+
+  private becomeLeader (): void {
+    this.role = 'leader'
+    this.setLeader(this.id)
+    this.transfer = null
+    this.campaignsWithoutLeader = 0
+    this.events.push({ type: 'role', role: 'leader', term: this.term })
+    this.progress = new Map()
+    this.syncProgress()
+    for (const pr of this.progress.values()) pr.recentActive = true
+    this.checkQuorumDeadline = this.now + this.opts.timing.electionTimeoutMs
+    this.heartbeatDeadline = this.now + this.opts.timing.heartbeatIntervalMs
+    // A no-op of the new term lets entries of earlier terms commit (Raft §5.4.2, §8).
+    this.appendLocal([{ index: this.log.lastIndex() + 1, term: this.term, type: EntryType.ENTRY_NOOP, prevHash: EMPTY_BYTES, hostSignature: EMPTY_BYTES }])
+    this.broadcastHeartbeat()
+    this.flushOutbox()
+  }
+
+  private setLeader (leader: string | null): void {
+    if (leader != null) {
+      this.lastLeaderContact = this.now
+      this.campaignsWithoutLeader = 0
+    }
+    if (leader === this.leader) return
+    this.leader = leader
+    this.events.push({ type: 'leader', leader, term: this.term })
+    if (leader != null && leader !== this.id) {
+      // A new host: send it everything still pending (it deduplicates what it already has).
+      this.outboxSentThrough = this.log.lastSeq(this.id)
+      this.flushOutbox()
+    }
+  }
+
+  private promotable (): boolean {
+    return isVoter(this.log.latestConfig(), this.id)
+  }
+
+  private inLease (): boolean {
+    return this.opts.checkQuorum && this.leader != null &&
+      (this.role === 'leader' || this.now - this.lastLeaderContact < this.opts.timing.electionTimeoutMs)
+  }
+
+  private resetElectionTimer (): void {
+    this.electionDeadline = this.now + this.electionTimeout()
+  }
+
+  /**
+   * Randomized: [T, 2T) as in etcd. Ranked: backup k of the host's list fires at T + k·stagger plus a
+   * small jitter, so the best backup campaigns first; members not in the list, and anyone whose
+   * campaign already failed, fall back to a random timeout after the ranked ones.
+   */
+  private electionTimeout (): number {
+    const { electionTimeoutMs: base, rankStaggerMs, rankJitterMs } = this.opts.timing
+    const { rng } = this.opts
+    if (this.opts.succession === 'ranked') {
+      const rank = this.succession.indexOf(this.id)
+      if (rank >= 0 && this.campaignsWithoutLeader === 0) return base + rank * rankStaggerMs + rng.int(0, rankJitterMs)
+      return base + this.succession.length * rankStaggerMs + rng.int(0, base - 1)
+    }
+    return base + rng.int(0, base - 1)
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Elections
+
+  private handleRequestVote (m: RaftMessage): void {
+    const rv = m.requestVote as NonNullable<RaftMessage['requestVote']>
+    const canVote = this.vote === m.from || (this.vote === '' && this.leader == null) || (rv.preVote && m.term > this.term)
+    const upToDate = this.opts.bugs.has('vote-without-log-check') || this.log.isUpToDate(rv.lastLogTerm, rv.lastLogIndex)
+    if (canVote && upToDate) {
+      this.sendWithTerm(m.from, m.term, { voteResponse: { granted: true, preVote: rv.preVote } })
+      if (!rv.preVote) {
+        this.vote = m.from
+        this.hardStateDirty = true
+        this.resetElectionTimer()
+      }
+    } else {
+      this.send(m.from, { voteResponse: { granted: false, preVote: rv.preVote } })
+    }
+  }
+
+  private stepCandidate (m: RaftMessage): void {
+    if (m.appendEntries != null || m.heartbeat != null) {
+      // Someone won this term.
+      this.becomeFollower(this.term, m.from)
+      this.stepFollower(m)
+      return
+    }
+    const vr = m.voteResponse
+    if (vr == null || vr.preVote !== (this.role === 'preCandidate')) return
+    if (!isVoter(this.log.latestConfig(), m.from)) {
+      this.reject(m.from, 'not-a-member', 'vote from a non-voter')
+      return
+    }
+    this.votes.set(m.from, vr.granted)
+    this.tallyVotes()
+  }
+
+  private tallyVotes (): void {
+    const config = this.log.latestConfig()
+    let granted = 0
+    let rejected = 0
+    for (const voter of config.voters) {
+      const vote = this.votes.get(voter)
+      if (vote === true) granted++
+      else if (vote === false) rejected++
+    }
+    const quorum = quorumSize(config)
+    if (granted >= quorum) {
+      if (this.role === 'preCandidate') this.becomeCandidate(false)
+      else this.becomeLeader()
+    } else if (rejected >= quorum) {
+      this.becomeFollower(this.term, null)
+    }
+  }
+
+  private quorumActive (): boolean {
+    const config = this.log.latestConfig()
+    let active = isVoter(config, this.id) ? 1 : 0
+    for (const voter of config.voters) {
+      const pr = this.progress.get(voter)
+      if (pr?.recentActive === true) active++
+      if (pr != null) pr.recentActive = false
+    }
+    return active >= quorumSize(config)
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Follower
+
+  private stepFollower (m: RaftMessage): void {
+    if (m.appendEntries != null) {
+      this.hearFromLeader(m.from)
+      this.handleAppendEntries(m.from, m.appendEntries)
+    } else if (m.heartbeat != null) {
+      this.hearFromLeader(m.from)
+      this.handleHeartbeat(m.from, m.heartbeat)
+    } else if (m.timeoutNow != null) {
+      if (this.promotable()) this.campaign(true)
+    }
+  }
+
+  private hearFromLeader (from: string): void {
+    this.setLeader(from)
+    this.resetElectionTimer()
+  }
+
+  private handleAppendEntries (from: string, ae: NonNullable<RaftMessage['appendEntries']>): void {
+    const respond = (body: NonNullable<RaftMessage['appendResponse']>): void => this.send(from, { appendResponse: body })
+    const base = { conflictIndex: 0, conflictTerm: 0, lastLogIndex: 0, rejectedPrevIndex: 0 }
+    if (ae.prevLogIndex < this.commitIndex) {
+      // Older than what we committed: everything up to our commit already matches.
+      respond({ ...base, success: true, matchIndex: this.commitIndex, lastLogIndex: this.log.lastIndex() })
+      return
+    }
+    if (!this.log.matchTerm(ae.prevLogIndex, ae.prevLogTerm)) {
+      // Hint: the last index at or before prevLogIndex whose term is at most prevLogTerm, so the host can skip whole terms.
+      const hintIndex = this.log.lastIndexAtOrBelowTerm(ae.prevLogTerm, Math.min(ae.prevLogIndex, this.log.lastIndex()))
+      respond({ ...base, success: false, matchIndex: 0, conflictIndex: hintIndex, conflictTerm: this.log.term(hintIndex) ?? 0, lastLogIndex: this.log.lastIndex(), rejectedPrevIndex: ae.prevLogIndex })
+      return
+    }
+    const conflict = this.log.findConflict(ae.entries)
+    if (conflict !== 0) {
+      if (conflict <= this.commitIndex) {
+        this.reject(from, 'overwrites-committed', `entry ${conflict} conflicts with commit ${this.commitIndex}`)
+        return
+      }
+      const fresh = ae.entries.slice(conflict - ae.entries[0].index)
+      this.appendLocal(fresh)
+    }
+    const lastNew = ae.prevLogIndex + ae.entries.length
+    this.commitTo(Math.min(ae.commitIndex, lastNew))
+    this.learnDelivered(ae.deliveredIndex)
+    respond({ ...base, success: true, matchIndex: lastNew, lastLogIndex: this.log.lastIndex() })
+  }
+
+  private handleHeartbeat (from: string, hb: NonNullable<RaftMessage['heartbeat']>): void {
+    // The host sends min(our match, its commit), so everything up to it matches the host's log.
+    this.commitTo(Math.min(hb.commitIndex, this.log.lastIndex()))
+    this.learnDelivered(hb.deliveredIndex)
+    if (!sameList(this.succession, hb.succession)) {
+      this.succession = [...hb.succession]
+      this.events.push({ type: 'succession', backups: [...this.succession] })
+      this.resetElectionTimer()
+    }
+    const config = this.log.latestConfig()
+    const rtts = [...this.rtts].filter(([peerId]) => isMember(config, peerId)).map(([peerId, rttMicros]) => ({ peerId, rttMicros }))
+    this.send(from, { heartbeatResponse: { probe: hb.probe, lastLogIndex: this.log.lastIndex(), rtts } })
+  }
+
+  private learnDelivered (index: number): void {
+    const delivered = Math.min(index, this.commitIndex)
+    if (delivered > this.deliveredIndex) {
+      this.deliveredIndex = delivered
+      this.events.push({ type: 'delivered', index: delivered })
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Leader
+
+  private stepLeader (m: RaftMessage): void {
+    if (m.appendResponse == null && m.heartbeatResponse == null) return
+    const pr = this.progress.get(m.from)
+    if (pr == null) {
+      this.reject(m.from, 'not-a-member', 'response from a peer without replication state')
+      return
+    }
+    pr.recentActive = true
+    if (m.appendResponse != null) this.handleAppendResponse(m.from, pr, m.appendResponse)
+    else if (m.heartbeatResponse != null) this.handleHeartbeatResponse(m.from, pr, m.heartbeatResponse)
+  }
+
+  private handleAppendResponse (from: string, pr: Progress, ar: NonNullable<RaftMessage['appendResponse']>): void {
+    if (!ar.success) {
+      if (ar.rejectedPrevIndex === 0) return // only a term notice, handled above
+      if (pr.state === 'replicate') {
+        if (ar.rejectedPrevIndex <= pr.match) return // stale rejection
+        pr.becomeProbe()
+      } else {
+        if (ar.rejectedPrevIndex !== pr.next - 1) return // answer to an older probe
+        // Skip back past every entry the member cannot match: the largest index at or below its hint whose term is at most the hint's term.
+        const probeFrom = this.log.lastIndexAtOrBelowTerm(ar.conflictTerm, ar.conflictIndex)
+        pr.becomeProbe(Math.min(ar.rejectedPrevIndex, probeFrom + 1))
+      }
+      this.sendAppend(from)
+      return
+    }
+    if (ar.matchIndex > this.log.lastIndex()) {
+      this.reject(from, 'malformed', `acknowledged ${ar.matchIndex} beyond last index ${this.log.lastIndex()}`)
+      return
+    }
+    if (pr.maybeUpdate(ar.matchIndex)) {
+      if (pr.state === 'probe') pr.becomeReplicate()
+      this.maybeCommit()
+      if (this.role !== 'leader') return // our own removal committed
+      this.updateDelivered()
+      this.maybePromote(from, pr)
+      if (this.transfer?.target === from && pr.match === this.log.lastIndex()) this.send(from, { timeoutNow: {} })
+    }
+    this.fillWindow(from)
+  }
+
+  private handleHeartbeatResponse (from: string, pr: Progress, hr: NonNullable<RaftMessage['heartbeatResponse']>): void {
+    const sentAt = this.probeSentAt.get(hr.probe)
+    if (sentAt != null) pr.hostRttMicros = Math.round((this.now - sentAt) * 1000)
+    pr.reportedRtts = new Map(hr.rtts.map(r => [r.peerId, r.rttMicros]))
+    pr.probeSent = false
+    if (pr.suspectsLoss(hr.lastLogIndex, hr.probe)) pr.becomeProbe()
+    this.maybePromote(from, pr)
+    if (pr.match < this.log.lastIndex() || pr.state === 'probe') this.sendAppend(from)
+  }
+
+  private handleSubmit (from: string, submissions: Submission[]): void {
+    if (this.role !== 'leader') {
+      this.reject(from, 'not-host')
+      return
+    }
+    if (this.transfer != null) {
+      // The submitter keeps them in its outbox and resends to the next host.
+      this.reject(from, 'transfer-in-progress')
+      return
+    }
+    if (!isMember(this.log.latestConfig(), from)) {
+      this.reject(from, 'not-a-member', 'submission from a non-member')
+      return
+    }
+    this.appendSubmissions(submissions)
+  }
+
+  /**
+   * Appends each (sender, seq) at most once and only in seq order: a seq at or below the last one in
+   * the log is a duplicate (the log is the dedup state, so it survives host changes); a gap stops
+   * that sender's batch until the missing ones arrive.
+   */
+  private appendSubmissions (submissions: readonly Submission[]): void {
+    const allowDuplicates = this.opts.bugs.has('no-submission-dedup')
+    const entries: Entry[] = []
+    const expected = new Map<string, number>()
+    for (const submission of submissions) {
+      const next = expected.get(submission.sender) ?? this.log.lastSeq(submission.sender) + 1
+      if (submission.seq < next && !allowDuplicates) continue
+      if (submission.seq > next) {
+        this.reject(submission.sender, 'seq-gap', `expected ${next}, got ${submission.seq}`)
+        expected.set(submission.sender, Number.POSITIVE_INFINITY)
+        continue
+      }
+      expected.set(submission.sender, Math.max(next, submission.seq + 1))
+      entries.push({ index: this.log.lastIndex() + entries.length + 1, term: this.term, type: EntryType.ENTRY_SUBMISSION, submission, prevHash: EMPTY_BYTES, hostSignature: EMPTY_BYTES })
+    }
+    this.appendLocal(entries)
+  }
+
+  private handleConfigRequest (m: RaftMessage): void {
+    const request = m.configRequest as NonNullable<RaftMessage['configRequest']>
+    if (this.role !== 'leader') {
+      this.reject(m.from, 'not-host')
+      return
+    }
+    if (!isMember(this.log.latestConfig(), m.from)) {
+      this.reject(m.from, 'not-a-member', 'configuration request from a non-member')
+      return
+    }
+    const reason = this.appendConfigChange(request.type, request.peerId)
+    if (reason != null) this.reject(m.from, reason)
+  }
+
+  /** Single-server membership change (Raft thesis §4.1), one at a time, only after the host committed an entry of its term. */
+  private appendConfigChange (type: ConfigChangeType, peerId: string): RejectReason | null {
+    if (this.transfer != null) return 'transfer-in-progress'
+    if (this.log.latestConfigIndex() > this.commitIndex || this.log.term(this.commitIndex) !== this.term) return 'config-change-in-flight'
+    const current = this.log.latestConfig()
+    let next: Configuration
+    switch (type) {
+      case ConfigChangeType.ADD_LEARNER:
+        if (peerId === '' || isMember(current, peerId)) return 'config-invalid'
+        if (current.voters.length + current.learners.length >= this.opts.limits.maxMembers) return 'too-many-members'
+        next = { voters: [...current.voters], learners: [...current.learners, peerId] }
+        break
+      case ConfigChangeType.PROMOTE:
+        if (!current.learners.includes(peerId)) return 'config-invalid'
+        next = { voters: [...current.voters, peerId], learners: current.learners.filter(l => l !== peerId) }
+        break
+      case ConfigChangeType.REMOVE:
+        if (!isMember(current, peerId)) return 'config-invalid'
+        next = { voters: current.voters.filter(v => v !== peerId), learners: current.learners.filter(l => l !== peerId) }
+        if (next.voters.length === 0) return 'config-invalid'
+        break
+      default:
+        return 'config-invalid'
+    }
+    this.appendLocal([{ index: this.log.lastIndex() + 1, term: this.term, type: EntryType.ENTRY_CONFIG, config: next, prevHash: EMPTY_BYTES, hostSignature: EMPTY_BYTES }])
+    return null
+  }
+
+  /** A learner holding every committed entry becomes a voter. */
+  private maybePromote (id: string, pr: Progress): void {
+    if (!this.opts.autoPromote || this.role !== 'leader' || this.transfer != null) return
+    if (!this.log.latestConfig().learners.includes(id) || pr.match < this.commitIndex) return
+    this.appendConfigChange(ConfigChangeType.PROMOTE, id)
+  }
+
+  private maybeCommit (): void {
+    const config = this.log.latestConfig()
+    const matches = config.voters.map(v => v === this.id ? this.log.lastIndex() : (this.progress.get(v)?.match ?? 0)).sort((a, b) => b - a)
+    const quorumIndex = matches[quorumSize(config) - 1] ?? 0
+    if (quorumIndex <= this.commitIndex) return
+    // Only an entry of the current term commits by counting replicas (Raft §5.4.2); earlier ones commit with it.
+    if (this.log.term(quorumIndex) !== this.term && !this.opts.bugs.has('commit-old-term-by-count')) return
+    this.commitTo(quorumIndex)
+    this.broadcastPending = true
+  }
+
+  private updateDelivered (): void {
+    let held = Math.min(this.commitIndex, this.log.lastIndex())
+    for (const pr of this.progress.values()) held = Math.min(held, pr.match)
+    if (held > this.deliveredIndex) {
+      this.deliveredIndex = held
+      this.events.push({ type: 'delivered', index: held })
+    }
+  }
+
+  private broadcastHeartbeat (): void {
+    this.heartbeatRound++
+    this.probeSentAt.set(this.heartbeatRound, this.now)
+    this.probeSentAt.delete(this.heartbeatRound - PROBE_HISTORY)
+    const succession = this.computeSuccession()
+    if (!sameList(succession, this.succession)) {
+      this.succession = succession
+      this.events.push({ type: 'succession', backups: [...succession] })
+    }
+    for (const [id, pr] of this.progress) {
+      this.send(id, { heartbeat: { commitIndex: Math.min(pr.match, this.commitIndex), deliveredIndex: this.deliveredIndex, succession, probe: this.heartbeatRound } })
+    }
+  }
+
+  private computeSuccession (): string[] {
+    const voters = this.log.latestConfig().voters
+    const rtt = (a: string, b: string): number | undefined => {
+      if (a === this.id) return this.progress.get(b)?.hostRttMicros
+      if (b === this.id) return this.progress.get(a)?.reportedRtts.get(b) ?? this.progress.get(a)?.hostRttMicros
+      return this.progress.get(a)?.reportedRtts.get(b)
+    }
+    const candidates = voters.filter(v => v !== this.id).map(id => ({ id, match: this.progress.get(id)?.match ?? 0, rttSumMicros: rttSum(id, voters, rtt) }))
+    return rankSuccessors(candidates)
+  }
+
+  /** Keeps one Progress per member of the latest configuration. */
+  private syncProgress (): void {
+    const config = this.log.latestConfig()
+    for (const id of [...config.voters, ...config.learners]) {
+      if (id !== this.id && !this.progress.has(id)) this.progress.set(id, new Progress(this.log.lastIndex() + 1, this.opts.limits.maxInflight))
+    }
+    for (const id of [...this.progress.keys()]) {
+      if (!isMember(config, id)) this.progress.delete(id)
+    }
+  }
+
+  /** Sends as many batches as the member's window allows. */
+  private fillWindow (to: string): void {
+    for (let i = 0; i <= this.opts.limits.maxInflight; i++) {
+      if (!this.sendAppend(to)) return
+    }
+  }
+
+  /** Sends one AppendEntries to `to` if its window allows and there is something to say; returns whether it sent entries in pipelined mode. */
+  private sendAppend (to: string): boolean {
+    const pr = this.progress.get(to)
+    if (pr == null || pr.isPaused()) return false
+    const { maxBatchEntries, maxBatchBytes } = this.opts.limits
+    const prevLogIndex = Math.min(pr.next - 1, this.log.lastIndex())
+    const prevLogTerm = this.log.term(prevLogIndex) ?? 0
+    const entries: Entry[] = []
+    let bytes = 0
+    for (let i = prevLogIndex + 1; i <= this.log.lastIndex() && entries.length < maxBatchEntries; i++) {
+      const entry = this.log.entry(i) as Entry
+      bytes += entry.submission?.payload.byteLength ?? 0
+      if (entries.length > 0 && bytes > maxBatchBytes) break
+      entries.push(entry)
+    }
+    if (entries.length === 0 && pr.state === 'replicate' && pr.sentCommit >= this.commitIndex) return false
+    this.send(to, { appendEntries: { prevLogIndex, prevLogTerm, entries, commitIndex: this.commitIndex, deliveredIndex: this.deliveredIndex } })
+    pr.sentCommit = this.commitIndex
+    pr.onSent(prevLogIndex + entries.length, this.heartbeatRound, entries.length)
+    return pr.state === 'replicate' && entries.length > 0
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Log, commit and outbox
+
+  private appendLocal (entries: Entry[]): void {
+    if (entries.length === 0) return
+    const configBefore = this.log.latestConfigIndex()
+    this.log.appendFrom(entries, this.committedSeqs, this.commitIndex)
+    const first = entries[0].index
+    this.unstableFrom = this.unstableFrom === 0 ? first : Math.min(this.unstableFrom, first)
+    // A truncation can remove our own submissions from the log: make sure they are sent again.
+    this.outboxSentThrough = Math.min(this.outboxSentThrough, this.log.lastSeq(this.id))
+    for (const entry of entries) {
+      if (entry.submission?.sender === this.id) this.events.push({ type: 'sequenced', seq: entry.submission.seq, index: entry.index, term: entry.term })
+    }
+    if (this.log.latestConfigIndex() !== configBefore) {
+      this.events.push({ type: 'config', config: this.log.latestConfig(), index: this.log.latestConfigIndex() })
+      if (this.role === 'leader') this.syncProgress()
+    }
+    if (this.role === 'leader') {
+      this.broadcastPending = true
+      this.maybeCommit()
+    }
+  }
+
+  private commitTo (index: number): void {
+    if (index <= this.commitIndex) return
+    for (const entry of this.log.slice(this.commitIndex + 1, index)) this.recordCommittedSeq(entry)
+    this.commitIndex = index
+    this.hardStateDirty = true
+    const ownCommitted = this.committedSeqs.get(this.id) ?? 0
+    if (this.outbox.length > 0 && this.outbox[0].seq <= ownCommitted) {
+      this.outbox.splice(0, ownCommitted - this.outbox[0].seq + 1)
+      this.outboxCommittedThrough = ownCommitted
+    }
+    if (this.role === 'leader') {
+      this.updateDelivered()
+      const config = this.log.latestConfig()
+      if (!isVoter(config, this.id) && this.log.latestConfigIndex() <= this.commitIndex) {
+        // Our own removal committed: stop leading; the remaining voters elect a successor.
+        this.becomeFollower(this.term, null)
+      }
+    }
+  }
+
+  private recordCommittedSeq (entry: Entry): void {
+    const submission = entry.submission
+    if (submission != null && submission.seq > (this.committedSeqs.get(submission.sender) ?? 0)) this.committedSeqs.set(submission.sender, submission.seq)
+  }
+
+  /** Sends (or, on the host, appends) outbox entries the host has not been sent yet, in seq order. */
+  private flushOutbox (): void {
+    if (this.outbox.length === 0) return
+    if (this.role === 'leader') {
+      if (this.transfer == null) this.appendSubmissions(this.outboxAfter(this.log.lastSeq(this.id), this.outbox.length))
+      return
+    }
+    if (this.leader == null) return
+    const { maxSubmitBatch } = this.opts.limits
+    const pending = this.outboxAfter(Math.max(this.outboxSentThrough, this.log.lastSeq(this.id)), maxSubmitBatch * 4)
+    for (let i = 0; i < pending.length; i += maxSubmitBatch) {
+      this.send(this.leader, { submit: { submissions: pending.slice(i, i + maxSubmitBatch) } })
+    }
+    if (pending.length > 0) this.outboxSentThrough = pending[pending.length - 1].seq
+  }
+
+  /** Up to `limit` outbox entries with seq above `seq` (outbox seqs are contiguous). */
+  private outboxAfter (seq: number, limit: number): Submission[] {
+    if (this.outbox.length === 0) return []
+    const start = Math.max(0, seq - this.outbox[0].seq + 1)
+    return this.outbox.slice(start, start + limit)
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Validation: everything from the network is checked before it can change state.
+
+  private validate (m: RaftMessage): { reason: RejectReason, detail?: string } | null {
+    if (m.to !== this.id) return { reason: 'wrong-recipient', detail: m.to }
+    if (m.from === this.id || m.from === '') return { reason: 'from-self' }
+    const bodies = [m.requestVote, m.voteResponse, m.appendEntries, m.appendResponse, m.heartbeat, m.heartbeatResponse, m.timeoutNow, m.submit, m.configRequest].filter(b => b != null).length
+    if (bodies !== 1) return { reason: 'malformed', detail: `${bodies} bodies` }
+    const { limits } = this.opts
+    if (m.appendEntries != null) {
+      const ae = m.appendEntries
+      if (ae.entries.length > limits.maxBatchEntries) return { reason: 'oversize-batch', detail: `${ae.entries.length} entries` }
+      let previousTerm = ae.prevLogTerm
+      for (let k = 0; k < ae.entries.length; k++) {
+        const entry = ae.entries[k]
+        if (entry.index !== ae.prevLogIndex + 1 + k) return { reason: 'index-gap', detail: `entry ${entry.index} at position ${k} after ${ae.prevLogIndex}` }
+        if (entry.term < previousTerm || entry.term > m.term) return { reason: 'bad-entry-term', detail: `entry ${entry.index} term ${entry.term}` }
+        previousTerm = entry.term
+        const bad = checkEntry(entry, limits.maxPayloadBytes, limits.maxMembers)
+        if (bad != null) return bad
+      }
+      if (ae.prevLogTerm > m.term) return { reason: 'bad-entry-term', detail: 'prevLogTerm beyond message term' }
+    } else if (m.submit != null) {
+      if (m.submit.submissions.length > limits.maxSubmitBatch) return { reason: 'oversize-batch', detail: `${m.submit.submissions.length} submissions` }
+      for (const submission of m.submit.submissions) {
+        if (submission.sender !== m.from) return { reason: 'sender-mismatch', detail: submission.sender }
+        if (submission.seq < 1) return { reason: 'malformed', detail: 'seq 0' }
+        if (submission.payload.byteLength > limits.maxPayloadBytes) return { reason: 'oversize-payload', detail: `${submission.payload.byteLength} bytes` }
+      }
+    } else if (m.heartbeat != null) {
+      if (m.heartbeat.succession.length > limits.maxMembers) return { reason: 'oversize-batch', detail: 'succession list' }
+    } else if (m.heartbeatResponse != null) {
+      if (m.heartbeatResponse.rtts.length > limits.maxMembers) return { reason: 'oversize-batch', detail: 'rtt list' }
+    }
+    return null
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Helpers
+
+  private advanceClock (now: number): void {
+    if (now > this.now) this.now = now
+  }
+
+  private hardState (): HardState {
+    return { term: this.term, vote: this.vote, commitIndex: this.commitIndex, lastSeq: this.lastSeq }
+  }
+
+  private send (to: string, body: MessageBody): void {
+    this.sendWithTerm(to, this.term, body)
+  }
+
+  private sendWithTerm (to: string, term: number, body: MessageBody): void {
+    this.messages.push({ term: body.submit != null || body.configRequest != null ? 0 : term, from: this.id, to, ...body })
+  }
+
+  private reject (from: string, reason: RejectReason, detail?: string): void {
+    this.events.push(detail == null ? { type: 'rejected', from, reason } : { type: 'rejected', from, reason, detail })
+  }
+}
+
+export interface CoreStatus {
+  id: string
+  role: Role
+  term: number
+  vote: string
+  leader: string | null
+  commitIndex: number
+  lastIndex: number
+  lastTerm: number
+  deliveredIndex: number
+  config: Configuration
+  configIndex: number
+  succession: string[]
+  outbox: number
+  transferTarget: string | null
+}
+
+function checkEntry (entry: Entry, maxPayloadBytes: number, maxMembers: number): { reason: RejectReason, detail?: string } | null {
+  switch (entry.type) {
+    case EntryType.ENTRY_NOOP:
+      if (entry.submission != null || entry.config != null) return { reason: 'malformed-entry', detail: `no-op ${entry.index} with a body` }
+      return null
+    case EntryType.ENTRY_SUBMISSION:
+      if (entry.submission == null || entry.config != null || entry.submission.seq < 1) return { reason: 'malformed-entry', detail: `submission ${entry.index}` }
+      if (entry.submission.payload.byteLength > maxPayloadBytes) return { reason: 'oversize-payload', detail: `entry ${entry.index}` }
+      return null
+    case EntryType.ENTRY_CONFIG:
+      if (entry.config == null || entry.submission != null || entry.config.voters.length === 0) return { reason: 'malformed-entry', detail: `config ${entry.index}` }
+      if (entry.config.voters.length + entry.config.learners.length > maxMembers) return { reason: 'too-many-members', detail: `config ${entry.index}` }
+      return null
+    default:
+      return { reason: 'malformed-entry', detail: `unknown type at ${entry.index}` }
+  }
+}
+
+function sameList (a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i])
+}
