@@ -72,11 +72,12 @@ export class Progress {
   }
 
   /**
-   * A heartbeat answered in `round` while the member's log still ends before a batch sent in an
-   * earlier round: that batch was lost (or badly reordered). Fall back to probing from the match.
+   * A heartbeat sent after the oldest in-flight batch was answered, yet that batch is still not
+   * acknowledged: with ordered links the batch or its acknowledgement was lost. Fall back to probing
+   * from the match (a spurious resend on a reordering link is harmless: appends are idempotent).
    */
-  suspectsLoss (memberLastIndex: number, round: number): boolean {
+  suspectsLoss (round: number): boolean {
     const oldest = this.inflight[0]
-    return this.state === 'replicate' && oldest != null && oldest.round < round && memberLastIndex < oldest.lastIndex
+    return this.state === 'replicate' && oldest != null && oldest.round < round
   }
 }

@@ -615,7 +615,7 @@ export class RaftCore {
     if (sentAt != null) pr.hostRttMicros = Math.round((this.now - sentAt) * 1000)
     pr.reportedRtts = new Map(hr.rtts.map(r => [r.peerId, r.rttMicros]))
     pr.probeSent = false
-    if (pr.suspectsLoss(hr.lastLogIndex, hr.probe)) pr.becomeProbe()
+    if (pr.suspectsLoss(hr.probe)) pr.becomeProbe()
     this.maybePromote(from, pr)
     if (pr.match < this.log.lastIndex() || pr.state === 'probe') this.sendAppend(from)
   }
