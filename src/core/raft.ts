@@ -55,6 +55,8 @@ export class RaftCore {
   private deliveredIndex = 0
   private readonly rtts = new Map<string, number>()
   private transfer: { target: string, deadline: number } | null = null
+  /** Host only: submissions that arrived ahead of a missing seq, per sender (bounded). */
+  private heldSubmissions = new Map<string, Map<number, Submission>>()
   private heartbeatRound = 0
   private readonly probeSentAt = new Map<number, number>()
 
@@ -335,6 +337,7 @@ export class RaftCore {
     this.role = 'follower'
     this.transfer = null
     this.progress = new Map()
+    this.heldSubmissions = new Map()
     this.setLeader(leader)
     if (changed) this.events.push({ type: 'role', role: 'follower', term: this.term })
     this.resetElectionTimer()
@@ -639,25 +642,45 @@ export class RaftCore {
 
   /**
    * Appends each (sender, seq) at most once and only in seq order: a seq at or below the last one in
-   * the log is a duplicate (the log is the dedup state, so it survives host changes); a gap stops
-   * that sender's batch until the missing ones arrive.
+   * the log is a duplicate (the log is the dedup state, so it survives host changes). A submission
+   * that arrives ahead of a missing one waits in a small bounded buffer until the gap fills.
    */
   private appendSubmissions (submissions: readonly Submission[]): void {
     const allowDuplicates = this.opts.bugs.has('no-submission-dedup')
     const entries: Entry[] = []
     const expected = new Map<string, number>()
+    const accept = (submission: Submission): void => {
+      entries.push({ index: this.log.lastIndex() + entries.length + 1, term: this.term, type: EntryType.ENTRY_SUBMISSION, submission, prevHash: EMPTY_BYTES, hostSignature: EMPTY_BYTES })
+      expected.set(submission.sender, Math.max(expected.get(submission.sender) ?? 0, submission.seq + 1))
+    }
     for (const submission of submissions) {
-      const next = expected.get(submission.sender) ?? this.log.lastSeq(submission.sender) + 1
-      if (submission.seq < next && !allowDuplicates) continue
-      if (submission.seq > next) {
-        this.reject(submission.sender, 'seq-gap', `expected ${next}, got ${submission.seq}`)
-        expected.set(submission.sender, Number.POSITIVE_INFINITY)
+      const { sender, seq } = submission
+      const next = expected.get(sender) ?? this.log.lastSeq(sender) + 1
+      if (seq < next && !allowDuplicates) continue
+      if (seq > next) {
+        this.holdOutOfOrder(submission, next)
         continue
       }
-      expected.set(submission.sender, Math.max(next, submission.seq + 1))
-      entries.push({ index: this.log.lastIndex() + entries.length + 1, term: this.term, type: EntryType.ENTRY_SUBMISSION, submission, prevHash: EMPTY_BYTES, hostSignature: EMPTY_BYTES })
+      accept(submission)
+      const held = this.heldSubmissions.get(sender)
+      for (let h = held?.get(seq + 1); h != null; h = held?.get(h.seq + 1)) {
+        held?.delete(h.seq)
+        accept(h)
+      }
     }
     this.appendLocal(entries)
+  }
+
+  private holdOutOfOrder (submission: Submission, expectedSeq: number): void {
+    const window = this.opts.limits.maxSubmitBatch * 4
+    let held = this.heldSubmissions.get(submission.sender)
+    if (held == null) this.heldSubmissions.set(submission.sender, held = new Map())
+    for (const seq of held.keys()) if (seq < expectedSeq) held.delete(seq)
+    if (submission.seq - expectedSeq >= window || held.size >= window) {
+      this.reject(submission.sender, 'seq-gap', `expected ${expectedSeq}, got ${submission.seq}`)
+      return
+    }
+    held.set(submission.seq, submission)
   }
 
   private handleConfigRequest (m: RaftMessage): void {
@@ -803,8 +826,11 @@ export class RaftCore {
     this.log.appendFrom(entries, this.committedSeqs, this.commitIndex)
     const first = entries[0].index
     this.unstableFrom = this.unstableFrom === 0 ? first : Math.min(this.unstableFrom, first)
-    // A truncation can remove our own submissions from the log: make sure they are sent again.
-    this.outboxSentThrough = Math.min(this.outboxSentThrough, this.log.lastSeq(this.id))
+    // A truncation can remove our own submissions from the log: send them again.
+    if (this.outboxSentThrough > this.log.lastSeq(this.id)) {
+      this.outboxSentThrough = this.log.lastSeq(this.id)
+      if (this.role !== 'leader') this.flushOutbox()
+    }
     for (const entry of entries) {
       if (entry.submission?.sender === this.id) this.events.push({ type: 'sequenced', seq: entry.submission.seq, index: entry.index, term: entry.term })
     }

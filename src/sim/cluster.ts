@@ -269,8 +269,14 @@ export class SimCluster {
     this.queue.push(Math.max(time, this.time), { kind: 'call', fn })
   }
 
+  /** Fault hook: return true to crash a member after it persisted a Ready but before it sent or applied anything. */
+  crashAfterPersist: (node: SimNode, rd: Ready) => boolean = () => false
+
+  /** Stops every run loop once true (the simulator stops a seed at its first violation). */
+  halted: () => boolean = () => false
+
   runUntil (time: number): void {
-    while (this.queue.peekTime() <= time) this.stepOnce()
+    while (this.queue.peekTime() <= time && !this.halted()) this.stepOnce()
     this.time = Math.max(this.time, time)
   }
 
@@ -282,7 +288,7 @@ export class SimCluster {
   runUntilTrue (predicate: () => boolean, maxMs: number): boolean {
     const end = this.time + maxMs
     if (predicate()) return true
-    while (this.queue.peekTime() <= end) {
+    while (this.queue.peekTime() <= end && !this.halted()) {
       this.stepOnce()
       if (predicate()) return true
     }
@@ -324,6 +330,11 @@ export class SimCluster {
     while (core.hasReady()) {
       const rd = core.ready()
       node.durable.persist(rd)
+      if (this.crashAfterPersist(node, rd)) {
+        // The process died between writing its disk and writing its sockets.
+        this.crash(node.id)
+        return
+      }
       for (const message of rd.messages) this.route(message)
       for (const observer of this.observers) observer.onReady(node, rd, this)
       core.advance()

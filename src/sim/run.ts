@@ -40,14 +40,17 @@ const LIVENESS_MS = 30_000
  */
 export function runSeed (opts: SeedOptions): SeedResult {
   const rng = seededRng(subSeed(opts.seed, 'schedule'))
-  const memberCount = opts.members ?? rng.int(3, 9)
+  // Short-lived hosts (Raft Figure 8's shape): in some runs, mostly small rooms, a host often dies
+  // moments after winning, appending or committing, sometimes between persisting and sending.
+  const hostKillChance = rng.float() < 0.5 ? 0.1 + rng.float() * 0.5 : 0
+  const memberCount = opts.members ?? (hostKillChance > 0 ? rng.int(3, 5) : rng.int(3, 9))
   const voters = Array.from({ length: memberCount }, (_, i) => `n${i + 1}`)
   const spares = [`n${memberCount + 1}`, `n${memberCount + 2}`]
   const profile: TimingProfile = rng.float() < 0.8 ? 'fast' : 'default'
   const succession: SuccessionMode = rng.float() < 0.5 ? 'ranked' : 'randomized'
   const limits = {
     ...DEFAULT_LIMITS,
-    maxBatchEntries: pick(rng, [1, 2, 3, 8, 64]),
+    maxBatchEntries: pick(rng, [1, 1, 2, 3, 8, 64]),
     maxInflight: pick(rng, [1, 2, 4, 16]),
     maxSubmitBatch: pick(rng, [1, 4, 64])
   }
@@ -61,6 +64,25 @@ export function runSeed (opts: SeedOptions): SeedResult {
     wire: opts.wire,
     observers: [checker]
   })
+  cluster.halted = () => checker.violations.length > 0
+
+  const restartSoon = (id: string): void => cluster.at(cluster.time + rng.int(20, 400) * timeScale, () => cluster.start(id))
+  cluster.crashAfterPersist = (node, rd) => {
+    if (hostKillChance === 0 || cluster.time > faultMs || node.core?.status().role !== 'leader') return false
+    const won = rd.events.some(e => e.type === 'role' && e.role === 'leader')
+    if ((!won && rd.committed.length === 0 && rd.entries.length === 0) || rng.float() >= hostKillChance / 2) return false
+    restartSoon(node.id)
+    return true
+  }
+  cluster.observe({
+    onReady: (node, rd) => {
+      if (hostKillChance === 0 || cluster.time > faultMs) return
+      if (!rd.events.some(e => e.type === 'role' && e.role === 'leader') || rng.float() >= hostKillChance) return
+      const delay = rng.float() * 30 * timeScale
+      cluster.at(cluster.time + delay, () => { cluster.crash(node.id); restartSoon(node.id) })
+    }
+  })
+
   // A member whose removal committed leaves for good, as a real node shuts the room down.
   let lastConfig = { index: 1, members: new Set(voters) }
   cluster.observe({
