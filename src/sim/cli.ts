@@ -87,12 +87,14 @@ async function runPool<R> (workers: number, seeds: number[], job: (chunk: number
   let next = 0
   const pool = Array.from({ length: Math.min(workers, chunks.length) }, async () => {
     const worker = new Worker(new URL('./worker.js', import.meta.url))
+    let pending: { resolve: (r: R[]) => void, reject: (e: Error) => void } | null = null
+    worker.on('message', (r: R[]) => pending?.resolve(r))
+    worker.on('error', (e: Error) => pending?.reject(e))
     try {
       while (next < chunks.length) {
         const index = next++
         results[index] = await new Promise<R[]>((resolve, reject) => {
-          worker.once('message', resolve)
-          worker.once('error', reject)
+          pending = { resolve, reject }
           worker.postMessage(job(chunks[index]))
         })
         onChunk?.(results[index])
