@@ -1,10 +1,11 @@
 import { RaftMessage } from '../../proto/raft.js'
-import type { ConfigChangeType, Entry, HardState, Submission } from '../../proto/raft.js'
+import type { ConfigChangeType } from '../../proto/raft.js'
 import { RaftCore } from '../core/raft.js'
 import { coreOptions, type CoreOptions } from '../core/options.js'
 import { seededRng, subSeed, type Rng } from '../core/rng.js'
-import type { DurableState, ProposeResult, Ready } from '../core/types.js'
+import type { ProposeResult, Ready } from '../core/types.js'
 import { EventQueue } from './queue.js'
+import { MemoryStore } from '../store/memory.js'
 
 /** How one direction of a link behaves. Delays are milliseconds of virtual time. */
 export interface LinkModel {
@@ -16,44 +17,10 @@ export interface LinkModel {
 
 export const DEFAULT_LINK: LinkModel = { delayMs: 2, jitterMs: 2, loss: 0, duplicate: 0 }
 
-/** What a member has on disk: exactly what the driver persisted from its Ready outputs. */
-export class MemoryDurable {
-  hardState: HardState = { term: 0, vote: '', commitIndex: 0, lastSeq: 0 }
-  entries: Entry[] = []
-  outbox: Submission[] = []
-
-  static from (state: DurableState): MemoryDurable {
-    const durable = new MemoryDurable()
-    durable.hardState = { ...state.hardState }
-    durable.entries = [...state.entries]
-    durable.outbox = [...state.outbox]
-    return durable
-  }
-
-  persist (rd: Ready): void {
-    if (rd.hardState != null) this.hardState = rd.hardState
-    if (rd.entries.length > 0) {
-      const first = rd.entries[0].index
-      if (first > this.entries.length + 1) throw new Error(`durable log gap: ${first} after ${this.entries.length}`)
-      this.entries.length = first - 1
-      this.entries.push(...rd.entries)
-    }
-    this.outbox.push(...rd.outboxAppend)
-    if (rd.outboxCommittedThrough != null) {
-      const through = rd.outboxCommittedThrough
-      this.outbox = this.outbox.filter(s => s.seq > through)
-    }
-  }
-
-  state (): DurableState {
-    return { hardState: { ...this.hardState }, entries: [...this.entries], outbox: [...this.outbox] }
-  }
-}
-
 export interface SimNode {
   id: string
   core: RaftCore | null
-  durable: MemoryDurable
+  durable: MemoryStore
   /** Local clock = offset + virtual time × (1 + drift). */
   clockOffset: number
   drift: number
@@ -111,7 +78,7 @@ export class SimCluster {
     this.defaultLink = opts.link ?? DEFAULT_LINK
     this.observers.push(...(opts.observers ?? []))
     const bootstrap = RaftCore.bootstrap(opts.voters)
-    for (const id of opts.voters) this.addNode(id, MemoryDurable.from(bootstrap))
+    for (const id of opts.voters) this.addNode(id, MemoryStore.from(bootstrap))
   }
 
   observe (observer: ReadyObserver): void {
@@ -119,7 +86,7 @@ export class SimCluster {
   }
 
   /** Adds a member process (a joiner starts with an empty store) and starts it. */
-  addNode (id: string, durable: MemoryDurable = new MemoryDurable()): SimNode {
+  addNode (id: string, durable: MemoryStore = new MemoryStore()): SimNode {
     if (this.nodes.has(id)) throw new Error(`node ${id} exists`)
     const clockRng = seededRng(subSeed(this.opts.seed, `clock:${id}`))
     const node: SimNode = { id, core: null, durable, clockOffset: clockRng.int(0, 1_000_000), drift: 0, incarnation: 0, tickGeneration: 0, left: false }
@@ -158,7 +125,7 @@ export class SimCluster {
     node.incarnation++
     const rng = seededRng(subSeed(this.opts.seed, `core:${id}:${node.incarnation}`))
     const options = coreOptions(id, rng, this.opts.core?.(id) ?? {})
-    node.core = new RaftCore(options, node.durable.state(), this.localTime(node))
+    node.core = new RaftCore(options, node.durable.load(), this.localTime(node))
     this.drain(node)
   }
 
