@@ -1,0 +1,88 @@
+import { afterEach, describe, expect, test } from '@jest/globals'
+import type { RaftMessage } from '../../proto/raft.js'
+import { ChatProjection, encodeChatBody } from '../../src/chat/projection.js'
+import { coreOptions, TIMING_PROFILES } from '../../src/core/options.js'
+import { RaftCore } from '../../src/core/raft.js'
+import { seededRng } from '../../src/core/rng.js'
+import { RoomDriver } from '../../src/node/room.js'
+import { MemoryStore } from '../../src/store/memory.js'
+
+/** Three drivers with real timers (fast profile) joined by an in-process network that can drop members. */
+function makeRoom (ids: string[]) {
+  const drivers = new Map<string, RoomDriver>()
+  const chats = new Map<string, ChatProjection>()
+  const down = new Set<string>()
+  const deliver = (message: RaftMessage): void => {
+    if (down.has(message.from) || down.has(message.to)) return
+    setImmediate(() => { if (!down.has(message.to)) drivers.get(message.to)?.receive(message) })
+  }
+  const bootstrap = RaftCore.bootstrap(ids)
+  ids.forEach((id, i) => {
+    const driver = new RoomDriver({ roomId: 'room', core: coreOptions(id, seededRng(i + 1), { timing: TIMING_PROFILES.fast }), store: MemoryStore.from(bootstrap), send: deliver })
+    const chat = new ChatProjection()
+    driver.on('committed', entries => chat.apply(entries))
+    driver.on('event', event => { if (event.type === 'delivered') chat.markDelivered(event.index) })
+    drivers.set(id, driver)
+    chats.set(id, chat)
+  })
+  for (const driver of drivers.values()) driver.start()
+  const host = (): string | null => [...drivers.values()].find(d => !down.has(d.id) && d.status().role === 'leader')?.id ?? null
+  const kill = async (id: string): Promise<void> => { down.add(id); await drivers.get(id)?.stop({ handover: false }) }
+  const stopAll = async (): Promise<void> => { for (const d of drivers.values()) await d.stop({ handover: false }) }
+  return { drivers, chats, host, kill, down, stopAll }
+}
+
+async function waitFor (predicate: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const end = Date.now() + timeoutMs
+  while (!predicate()) {
+    if (Date.now() > end) throw new Error('condition not reached in time')
+    await new Promise(resolve => setTimeout(resolve, 5))
+  }
+}
+
+const ids = ['alice', 'bob', 'carol']
+let room: ReturnType<typeof makeRoom> | undefined
+afterEach(async () => { await room?.stopAll(); room = undefined })
+
+describe('RoomDriver with real timers', () => {
+  test('elects a host and commits every member\'s messages once, in the same order everywhere', async () => {
+    room = makeRoom(ids)
+    await waitFor(() => room?.host() != null)
+    for (let i = 0; i < 30; i++) expect(room.drivers.get(ids[i % 3])?.propose(encodeChatBody(`hello ${i}`)).ok).toBe(true)
+    await waitFor(() => ids.every(id => room?.chats.get(id)?.all().length === 30))
+    const logs = ids.map(id => room?.chats.get(id)?.all().map(m => `${m.id}:${m.text}`))
+    expect(logs[1]).toEqual(logs[0])
+    expect(logs[2]).toEqual(logs[0])
+    expect(new Set(logs[0]).size).toBe(30)
+    await waitFor(() => ids.every(id => room?.chats.get(id)?.all().every(m => m.status === 'delivered') === true))
+  })
+
+  test('host crash: a backup takes over and messages sent meanwhile commit exactly once', async () => {
+    room = makeRoom(ids)
+    await waitFor(() => room?.host() != null)
+    const oldHost = room.host() as string
+    const survivors = ids.filter(id => id !== oldHost)
+    await room.kill(oldHost)
+    for (let i = 0; i < 10; i++) room.drivers.get(survivors[i % 2])?.propose(encodeChatBody(`during failover ${i}`))
+    await waitFor(() => room?.host() != null)
+    expect(room.host()).not.toBe(oldHost)
+    await waitFor(() => survivors.every(id => room?.chats.get(id)?.all().length === 10))
+    const texts = room.chats.get(survivors[0])?.all().map(m => m.text).sort()
+    expect(texts).toEqual(Array.from({ length: 10 }, (_, i) => `during failover ${i}`).sort())
+    for (const id of survivors) expect(room.drivers.get(id)?.pendingSubmissions()).toHaveLength(0)
+  })
+
+  test('graceful stop of the host hands over to a backup without an election timeout', async () => {
+    room = makeRoom(ids)
+    await waitFor(() => room?.host() != null)
+    const oldHost = room.host() as string
+    const oldTerm = room.drivers.get(oldHost)?.status().term as number
+    await room.drivers.get(oldHost)?.stop({ handover: true })
+    room.down.add(oldHost)
+    await waitFor(() => room?.host() != null)
+    const newHost = room.host() as string
+    expect(newHost).not.toBe(oldHost)
+    // Leadership transfer: the target campaigns at once, so the new term is exactly the next one.
+    expect(room.drivers.get(newHost)?.status().term).toBe(oldTerm + 1)
+  })
+})
