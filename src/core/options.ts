@@ -1,3 +1,4 @@
+import type { Submission } from '../../proto/raft.js'
 import type { Rng } from './rng.js'
 
 export type SuccessionMode = 'ranked' | 'randomized'
@@ -72,6 +73,12 @@ export interface CoreOptions {
   autoPromote: boolean
   limits: Limits
   bugs: ReadonlySet<BugKnob>
+  /**
+   * Signs this member's submissions (sender, seq, payload, sentAt) as they are created, so the
+   * signature covers the seq the core assigns. A deterministic function of its input (Ed25519),
+   * injected like the rng; without it submissions carry no signature (simulator, unit tests).
+   */
+  signSubmission?: (unsigned: Submission) => Uint8Array
 }
 
 export function coreOptions (id: string, rng: Rng, overrides: Partial<Omit<CoreOptions, 'id' | 'rng'>> = {}): CoreOptions {

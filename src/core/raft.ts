@@ -182,7 +182,10 @@ export class RaftCore {
     const { limits } = this.opts
     if (payload.byteLength > limits.maxPayloadBytes) return { ok: false, reason: 'oversize-payload' }
     if (this.outbox.length >= limits.maxOutbox) return { ok: false, reason: 'outbox-full' }
-    const submission: Submission = { sender: this.id, seq: ++this.lastSeq, payload: payload as Uint8Array<ArrayBuffer>, sentAt, signature: EMPTY_BYTES }
+    const submission: Submission = { sender: this.id, seq: this.lastSeq + 1, payload: payload as Uint8Array<ArrayBuffer>, sentAt, signature: EMPTY_BYTES }
+    // Sign before taking the seq: a signer that throws must not leave a gap in this sender's seqs.
+    if (this.opts.signSubmission != null) submission.signature = this.opts.signSubmission(submission) as Uint8Array<ArrayBuffer>
+    this.lastSeq = submission.seq
     this.hardStateDirty = true
     this.outbox.push(submission)
     this.outboxAppend.push(submission)
