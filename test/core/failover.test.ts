@@ -1,0 +1,368 @@
+/**
+ * The failover scenarios of DeMeS as explicit, deterministic SimCluster runs (virtual time, seeded
+ * network): ranked succession picks the optimal backup, host loss is survived without losing or
+ * duplicating a message, and an InvariantChecker watches every Ready of every member throughout.
+ */
+import { EntryType } from '../../proto/raft.js'
+import type { Entry } from '../../proto/raft.js'
+import { TIMING_PROFILES } from '../../src/core/options.js'
+import { SimCluster, type LinkModel } from '../../src/sim/cluster.js'
+import { InvariantChecker } from '../../src/sim/checker.js'
+
+const TIMING = TIMING_PROFILES.fast // heartbeat 25 ms, election timeout 150 ms, stagger 75 ms, jitter 10 ms
+const FIVE = ['n1', 'n2', 'n3', 'n4', 'n5']
+const STEADY: LinkModel = { delayMs: 2, jitterMs: 0, loss: 0, duplicate: 0 }
+
+interface Room {
+  cluster: SimCluster
+  checker: InvariantChecker
+  /** Accepted proposals per sender. */
+  proposed: Map<string, number>
+  propose: (id: string, text?: string) => void
+}
+
+/** A room of `voters` with ranked succession; `host` is elected first and the room settles. */
+function room (opts: { voters?: string[], host?: string, seed?: number, link?: LinkModel } = {}): Room {
+  const voters = opts.voters ?? FIVE
+  const checker = new InvariantChecker()
+  const cluster = new SimCluster({
+    seed: opts.seed ?? 1,
+    voters,
+    core: () => ({ timing: TIMING, succession: 'ranked' }),
+    link: opts.link ?? STEADY,
+    observers: [checker]
+  })
+  const proposed = new Map<string, number>()
+  let counter = 0
+  const propose = (id: string, text = `m${++counter}`): void => {
+    const result = cluster.propose(id, new TextEncoder().encode(text))
+    expect(result).toMatchObject({ ok: true })
+    proposed.set(id, (proposed.get(id) ?? 0) + 1)
+  }
+  const host = opts.host ?? voters[0]
+  cluster.campaign(host)
+  expect(cluster.runUntilTrue(() => cluster.leader() === host, 100)).toBe(true)
+  // Let heartbeats carry the succession list and RTT probes to everyone.
+  cluster.runFor(10 * TIMING.heartbeatIntervalMs)
+  return { cluster, checker, proposed, propose }
+}
+
+/** The host's ranked backups, checked to be what every live follower was told. */
+function succession (cluster: SimCluster): string[] {
+  const host = cluster.leader()
+  expect(host).not.toBeNull()
+  const list = cluster.core(host as string).status().succession
+  for (const id of cluster.upIds()) {
+    if (id !== host) expect(cluster.core(id).status().succession).toEqual(list)
+  }
+  return list
+}
+
+/** One host, every member holds the whole log committed, every outbox empty. */
+function converged (cluster: SimCluster): boolean {
+  const leader = cluster.leader()
+  if (leader == null) return false
+  const host = cluster.core(leader).status()
+  if (host.commitIndex !== host.lastIndex || host.outbox > 0) return false
+  for (const id of [...host.config.voters, ...host.config.learners]) {
+    if (!cluster.isUp(id)) return false
+    const s = cluster.core(id).status()
+    if (s.leader !== leader || s.lastIndex !== host.lastIndex || s.commitIndex !== host.lastIndex || s.lastTerm !== host.lastTerm || s.outbox > 0) return false
+  }
+  return true
+}
+
+/** Every (sender, seq) committed exactly once, in seq order per sender, and every accepted proposal committed. */
+function expectExactlyOnce (r: Room): void {
+  const seen = new Map<string, number[]>()
+  for (const entry of r.checker.committed) {
+    const s = entry.submission
+    if (entry.type !== EntryType.ENTRY_SUBMISSION || s == null) continue
+    seen.set(s.sender, [...(seen.get(s.sender) ?? []), s.seq])
+  }
+  for (const [sender, count] of r.proposed) {
+    expect(seen.get(sender)).toEqual(Array.from({ length: count }, (_, i) => i + 1))
+  }
+  for (const sender of seen.keys()) expect(r.proposed.has(sender)).toBe(true)
+}
+
+function finish (r: Room, maxMs = 5000): void {
+  expect(r.cluster.runUntilTrue(() => converged(r.cluster), maxMs)).toBe(true)
+  r.checker.checkFinal(r.cluster, r.cluster.members())
+  expect(r.checker.violations).toEqual([])
+  expectExactlyOnce(r)
+}
+
+function digest (e: Entry): string {
+  return `${e.index}/${e.term}/${e.type}/${e.submission?.sender ?? ''}#${e.submission?.seq ?? ''}/${e.config?.voters.join(',') ?? ''}`
+}
+
+function logOf (cluster: SimCluster, id: string): string[] {
+  const core = cluster.core(id)
+  return core.entries(1, core.status().lastIndex).map(digest)
+}
+
+/** Runs until someone other than `old` is host; returns the new host and how long it took. */
+function awaitNewHost (cluster: SimCluster, old: string, maxMs = 3000): { host: string, tookMs: number } {
+  const start = cluster.time
+  const ok = cluster.runUntilTrue(() => { const l = cluster.leader(); return l != null && l !== old }, maxMs)
+  expect(ok).toBe(true)
+  return { host: cluster.leader() as string, tookMs: cluster.time - start }
+}
+
+describe('failover with ranked succession', () => {
+  test('(a) host down -> the first backup of the succession list becomes host, within its ranked timeout', () => {
+    const r = room()
+    const { cluster } = r
+    r.propose('n2')
+    r.propose('n3')
+    cluster.runFor(100)
+    const list = succession(cluster)
+    expect(list).toHaveLength(4)
+    expect(list).not.toContain('n1')
+
+    cluster.crash('n1')
+    const { host, tookMs } = awaitNewHost(cluster, 'n1')
+    expect(host).toBe(list[0])
+    // Its ranked timeout (T + jitter after the last heartbeat) fired before the second backup's (T + stagger).
+    expect(tookMs).toBeLessThan(TIMING.electionTimeoutMs + TIMING.rankStaggerMs)
+    r.propose(list[1])
+    cluster.start('n1')
+    finish(r)
+  })
+
+  test('(b) host and first backup down -> the second backup becomes host', () => {
+    const r = room()
+    const { cluster } = r
+    r.propose('n4')
+    cluster.runFor(100)
+    const list = succession(cluster)
+    cluster.crash('n1')
+    cluster.crash(list[0])
+    const { host, tookMs } = awaitNewHost(cluster, 'n1')
+    expect(host).toBe(list[1])
+    expect(tookMs).toBeLessThan(TIMING.electionTimeoutMs + 2 * TIMING.rankStaggerMs)
+    r.propose(list[2])
+    cluster.start('n1')
+    cluster.start(list[0])
+    finish(r)
+  })
+
+  test('(c) the optimal backup: the freshest log ranks first, so a lagging follower ranks last and does not take over', () => {
+    const r = room()
+    const { cluster } = r
+    // n2 lags: the host cannot reach it while submissions flow.
+    cluster.block('n1', 'n2')
+    cluster.block('n2', 'n1')
+    for (let i = 0; i < 5; i++) { r.propose('n3'); cluster.runFor(10) }
+    cluster.runFor(4 * TIMING.heartbeatIntervalMs)
+    const host = cluster.core('n1')
+    expect(host.progressOf('n2')?.match).toBeLessThan(host.status().lastIndex)
+    const list = host.status().succession
+    expect(list.at(-1)).toBe('n2')
+    for (const id of list.slice(0, -1)) expect(host.progressOf(id)?.match).toBe(host.status().lastIndex)
+
+    cluster.crash('n1')
+    const { host: next } = awaitNewHost(cluster, 'n1')
+    expect(next).toBe(list[0])
+    expect(next).not.toBe('n2')
+    cluster.heal()
+    cluster.start('n1')
+    finish(r)
+  })
+
+  test('(c) the optimal backup: among equally fresh followers the best connected ranks first and wins', () => {
+    // Members on a line, one-way delay = distance in ms (a metric network). n4 sits in the middle.
+    const position: Record<string, number> = { n1: 0, n2: 2, n3: 8, n4: 5, n5: 10 }
+    const r = room()
+    const { cluster } = r
+    for (const a of FIVE) {
+      for (const b of FIVE) {
+        if (a !== b) cluster.setLink(a, b, { delayMs: Math.abs(position[a] - position[b]), jitterMs: 0, loss: 0, duplicate: 0 })
+      }
+    }
+    cluster.reportRtts()
+    cluster.runFor(8 * TIMING.heartbeatIntervalMs)
+    const host = cluster.core('n1')
+    for (const id of ['n2', 'n3', 'n4', 'n5']) expect(host.progressOf(id)?.match).toBe(host.status().lastIndex)
+    // Sums of round trips to the other voters: n4 16 ms x2, n2 and n3 19 ms x2 (tie: by id), n5 25 ms x2.
+    expect(succession(cluster)).toEqual(['n4', 'n2', 'n3', 'n5'])
+
+    cluster.crash('n1')
+    expect(awaitNewHost(cluster, 'n1').host).toBe('n4')
+    r.propose('n5')
+    cluster.start('n1')
+    finish(r)
+  })
+
+  test('(d) tie-breaking: equal logs and equal RTTs -> backups ordered by peer id', () => {
+    const r = room({ host: 'n3' })
+    const { cluster } = r
+    cluster.reportRtts()
+    cluster.runFor(6 * TIMING.heartbeatIntervalMs)
+    expect(succession(cluster)).toEqual(['n1', 'n2', 'n4', 'n5'])
+    cluster.crash('n3')
+    expect(awaitNewHost(cluster, 'n3').host).toBe('n1')
+    cluster.runFor(6 * TIMING.heartbeatIntervalMs)
+    // The new host ranks the remaining voters the same way (n3 is down and has fallen behind).
+    expect(succession(cluster).slice(0, 3)).toEqual(['n2', 'n4', 'n5'])
+    cluster.start('n3')
+    finish(r)
+  })
+
+  test('(e) fallback: with no majority reachable nothing commits, proposals stay pending and visible; all commit exactly once later', () => {
+    const r = room()
+    const { cluster, checker } = r
+    r.propose('n1')
+    cluster.runFor(100)
+    const committedBefore = checker.committed.length
+    for (const id of ['n3', 'n4', 'n5']) cluster.crash(id)
+    for (let i = 0; i < 4; i++) {
+      r.propose('n1')
+      r.propose('n2')
+      cluster.runFor(50)
+    }
+    cluster.runFor(3000)
+    // Nothing committed without a majority: the old host stepped down, no one could win.
+    expect(checker.committed.length).toBe(committedBefore)
+    expect(cluster.leader()).toBeNull()
+    expect(cluster.core('n1').pendingSubmissions().map(s => s.seq)).toEqual([2, 3, 4, 5])
+    expect(cluster.core('n2').pendingSubmissions().map(s => s.seq)).toEqual([1, 2, 3, 4])
+    // Pending submissions survive a restart of their sender too.
+    cluster.crash('n2')
+    cluster.start('n2')
+    expect(cluster.core('n2').pendingSubmissions().map(s => s.seq)).toEqual([1, 2, 3, 4])
+
+    for (const id of ['n3', 'n4', 'n5']) cluster.start(id)
+    finish(r)
+    expect(cluster.core('n1').pendingSubmissions()).toEqual([])
+    expect(cluster.core('n2').pendingSubmissions()).toEqual([])
+  })
+
+  test('(f) a partition\'s minority cannot commit, and the room converges after healing', () => {
+    const r = room()
+    const { cluster, checker } = r
+    r.propose('n2')
+    cluster.runFor(100)
+    const minorityCommit = cluster.core('n1').status().commitIndex
+    cluster.partition([['n1', 'n2'], ['n3', 'n4', 'n5']])
+    for (let i = 0; i < 3; i++) {
+      r.propose('n1')
+      r.propose('n2')
+      r.propose('n4')
+      cluster.runFor(100)
+    }
+    cluster.runFor(1000)
+    // The minority appended the host's own proposals but committed nothing more.
+    expect(cluster.core('n1').status().commitIndex).toBe(minorityCommit)
+    expect(cluster.core('n2').status().commitIndex).toBe(minorityCommit)
+    const majorityHost = cluster.leader()
+    expect(['n3', 'n4', 'n5']).toContain(majorityHost)
+    const committedSenders = checker.committed.slice(minorityCommit).flatMap(e => e.submission != null ? [e.submission.sender] : [])
+    expect(committedSenders).toEqual(['n4', 'n4', 'n4'])
+
+    cluster.heal()
+    finish(r)
+    const reference = logOf(cluster, 'n3')
+    for (const id of FIVE) expect(logOf(cluster, id)).toEqual(reference)
+  })
+
+  test('(g) a Submit lost with a dead host is resent to the new host and committed exactly once', () => {
+    const r = room()
+    const { cluster } = r
+    r.propose('n3')
+    cluster.runFor(1) // the Submit is on the wire
+    cluster.crash('n1')
+    cluster.runFor(5)
+    const { host } = awaitNewHost(cluster, 'n1')
+    expect(host).not.toBe('n1')
+    cluster.start('n1')
+    finish(r)
+  })
+
+  test('(g) a submission the dead host sequenced but never replicated is resent and committed exactly once', () => {
+    const r = room()
+    const { cluster } = r
+    for (const id of ['n2', 'n3', 'n4', 'n5']) cluster.block('n1', id)
+    r.propose('n3')
+    r.propose('n3')
+    cluster.runFor(10)
+    const old = cluster.core('n1')
+    expect(old.entries(1, old.status().lastIndex).filter(e => e.submission?.sender === 'n3')).toHaveLength(2)
+    cluster.crash('n1')
+    cluster.heal()
+    awaitNewHost(cluster, 'n1')
+    cluster.start('n1')
+    finish(r)
+  })
+
+  test('(g) a submission replicated to some members but uncommitted is neither lost nor duplicated by the resend', () => {
+    const r = room()
+    const { cluster } = r
+    // The host reaches only n2: the entry lands on n1 and n2 but cannot commit.
+    for (const id of ['n3', 'n4', 'n5']) cluster.block('n1', id)
+    for (let i = 0; i < 3; i++) r.propose('n4')
+    cluster.runFor(10)
+    expect(cluster.core('n2').entries(1, cluster.core('n2').status().lastIndex).filter(e => e.submission?.sender === 'n4')).toHaveLength(3)
+    expect(cluster.core('n4').pendingSubmissions()).toHaveLength(3)
+    cluster.crash('n1')
+    cluster.heal()
+    // Whoever wins (n2 with the entries, or another member with a majority that lacks them), the
+    // entries either survive in the new host's log or are resent by n4: exactly once either way.
+    awaitNewHost(cluster, 'n1')
+    r.propose('n4')
+    cluster.start('n1')
+    finish(r)
+  })
+
+  test('(h) graceful handover: transferLeadership hands over to the best backup without an election timeout, losing nothing', () => {
+    const r = room()
+    const { cluster } = r
+    cluster.reportRtts()
+    cluster.runFor(100)
+    const list = succession(cluster)
+    // Traffic from everyone before, during and after the handover.
+    let sending = true
+    const senders = ['n1', 'n2', 'n3', 'n4', 'n5']
+    const pump = (k: number): void => {
+      if (!sending) return
+      const id = senders[k % senders.length]
+      if (cluster.isUp(id)) r.propose(id)
+      cluster.at(cluster.time + 3, () => pump(k + 1))
+    }
+    pump(0)
+    cluster.runFor(30)
+    const startedAt = cluster.time
+    expect(cluster.transferLeadership('n1')).toBe(true)
+    expect(cluster.core('n1').status().transferTarget).toBe(list[0])
+    const { host, tookMs } = awaitNewHost(cluster, 'n1', 1000)
+    expect(host).toBe(list[0])
+    expect(cluster.time - startedAt).toBe(tookMs)
+    // A handover is a few message delays, well inside one heartbeat interval here, and far from a timeout.
+    expect(tookMs).toBeLessThan(2 * TIMING.heartbeatIntervalMs)
+    expect(tookMs).toBeLessThan(TIMING.electionTimeoutMs)
+    cluster.runFor(2 * TIMING.heartbeatIntervalMs)
+    expect(cluster.core('n1').status()).toMatchObject({ role: 'follower', leader: host })
+    cluster.runFor(60)
+    sending = false
+    finish(r)
+    expect(r.checker.elections).toBe(2)
+  })
+
+  test('failover repeated: a chain of host crashes always hands over to the current first backup', () => {
+    const r = room({ voters: ['n1', 'n2', 'n3', 'n4', 'n5', 'n6', 'n7'] })
+    const { cluster } = r
+    const down: string[] = []
+    for (let round = 0; round < 3; round++) {
+      const host = cluster.leader() as string
+      r.propose(cluster.upIds().find(id => id !== host) as string)
+      cluster.runFor(150)
+      const list = succession(cluster).filter(id => cluster.isUp(id))
+      cluster.crash(host)
+      down.push(host)
+      expect(awaitNewHost(cluster, host).host).toBe(list[0])
+    }
+    for (const id of down) cluster.start(id)
+    finish(r)
+  })
+})
