@@ -1,0 +1,91 @@
+// libp2p 3 needs Promise.withResolvers, which Node 20 lacks; load it before any node exists.
+import '../polyfill.js'
+import { noise } from '@chainsafe/libp2p-noise'
+import { yamux } from '@chainsafe/libp2p-yamux'
+import { bootstrap } from '@libp2p/bootstrap'
+import { identify } from '@libp2p/identify'
+import { mdns } from '@libp2p/mdns'
+import { memory } from '@libp2p/memory'
+import { ping } from '@libp2p/ping'
+import { tcp } from '@libp2p/tcp'
+import { createLibp2p } from 'libp2p'
+import { demesService } from './service.js'
+import type { DemesService, DemesServiceInit } from './service.js'
+import type { Identify } from '@libp2p/identify'
+import type { ComponentLogger, Libp2p, PrivateKey } from '@libp2p/interface'
+import type { MulticastDNSInit } from '@libp2p/mdns'
+import type { Ping } from '@libp2p/ping'
+import type { Libp2pOptions } from 'libp2p'
+
+export type DemesTransport = 'tcp' | 'memory'
+
+// A type alias, not an interface: libp2p's ServiceMap needs the implicit index signature.
+export type DemesServices = {
+  identify: Identify
+  ping: Ping
+  demes: DemesService
+}
+
+export type DemesLibp2p = Libp2p<DemesServices>
+
+export const DEFAULT_TCP_LISTEN: readonly string[] = ['/ip4/0.0.0.0/tcp/4001', '/ip6/::/tcp/4001']
+
+export interface DemesNodeOptions {
+  /** 'memory' connects nodes of one process only (tests). @default 'tcp' */
+  transport?: DemesTransport
+  /** @default DEFAULT_TCP_LISTEN for tcp, a fresh `/memory/<uuid>` for memory */
+  listen?: string[]
+  /** The node's identity; pass the same key on every start so the peer id persists. @default a new Ed25519 key */
+  privateKey?: PrivateKey
+  /** LAN discovery. @default true for tcp, false for memory */
+  mdns?: boolean | MulticastDNSInit
+  /** Multiaddrs (with /p2p/<id>) to connect to at start. */
+  bootstrap?: string[]
+  /** Dial peers as they are discovered (libp2p 3 does not do it by itself). @default true */
+  dialOnDiscovery?: boolean
+  demes?: DemesServiceInit
+  logger?: ComponentLogger
+  /** @default true */
+  start?: boolean
+}
+
+/** A libp2p 3 node with noise, yamux, identify, ping and the DeMeS service as `services.demes`. */
+export async function createDemesLibp2p (options: DemesNodeOptions = {}): Promise<DemesLibp2p> {
+  const transport = options.transport ?? 'tcp'
+  const listen = options.listen ?? (transport === 'tcp' ? [...DEFAULT_TCP_LISTEN] : [`/memory/${crypto.randomUUID()}`])
+  const mdnsOption = options.mdns ?? transport === 'tcp'
+
+  const peerDiscovery: NonNullable<Libp2pOptions['peerDiscovery']> = []
+  if (mdnsOption !== false) peerDiscovery.push(mdns(mdnsOption === true ? {} : mdnsOption))
+  if (options.bootstrap != null && options.bootstrap.length > 0) peerDiscovery.push(bootstrap({ list: options.bootstrap }))
+
+  const node = await createLibp2p<DemesServices>({
+    ...(options.privateKey != null ? { privateKey: options.privateKey } : {}),
+    ...(options.logger != null ? { logger: options.logger } : {}),
+    addresses: { listen },
+    transports: [transport === 'tcp' ? tcp() : memory()],
+    connectionEncrypters: [noise()],
+    streamMuxers: [yamux()],
+    peerDiscovery,
+    services: {
+      identify: identify(),
+      ping: ping(),
+      demes: demesService(options.demes)
+    },
+    // Not started yet, so the discovery listener below cannot miss an early event.
+    start: false
+  })
+
+  if (options.dialOnDiscovery ?? true) {
+    const log = node.logger.forComponent('demes:node')
+    // Fires only for peers new to the peer store; later reconnects are the DeMeS service's job.
+    node.addEventListener('peer:discovery', (evt) => {
+      const peer = evt.detail.id
+      if (node.getConnections(peer).length > 0) return
+      node.dial(peer).catch((err: unknown) => { log('could not dial discovered peer %p - %e', peer, err) })
+    })
+  }
+
+  if (options.start ?? true) await node.start()
+  return node
+}

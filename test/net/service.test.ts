@@ -1,0 +1,313 @@
+import { setTimeout as sleep } from 'node:timers/promises'
+import { format } from 'node:util'
+import { noise } from '@chainsafe/libp2p-noise'
+import { yamux } from '@chainsafe/libp2p-yamux'
+import { generateKeyPair } from '@libp2p/crypto/keys'
+import { defaultLogger } from '@libp2p/logger'
+import { memory } from '@libp2p/memory'
+import { lpStream } from '@libp2p/utils'
+import { createLibp2p } from 'libp2p'
+import * as varint from 'uint8-varint'
+import { RoomFrame } from '../../proto/net.js'
+import { EntryType, RaftMessage } from '../../proto/raft.js'
+import { createDemesLibp2p } from '../../src/net/node.js'
+import { DEMES_RAFT_PROTOCOL, LOG_NAMESPACE } from '../../src/net/service.js'
+import type { DemesLibp2p } from '../../src/net/node.js'
+import type { DemesServiceInit } from '../../src/net/service.js'
+import type { ComponentLogger, Libp2p, Logger, PrivateKey, Stream } from '@libp2p/interface'
+
+interface Received { roomId: string, message: RaftMessage, from: string }
+
+const nodes: Libp2p[] = []
+
+afterEach(async () => {
+  // One after another: stopping connected nodes in parallel is much slower in libp2p 3.
+  for (const node of nodes.splice(0).reverse()) await node.stop()
+})
+
+async function demesNode (opts: { listen?: string, privateKey?: PrivateKey, demes?: DemesServiceInit, logger?: ComponentLogger } = {}): Promise<DemesLibp2p> {
+  const node = await createDemesLibp2p({
+    transport: 'memory',
+    listen: [opts.listen ?? `/memory/${crypto.randomUUID()}`],
+    ...(opts.privateKey != null ? { privateKey: opts.privateKey } : {}),
+    ...(opts.logger != null ? { logger: opts.logger } : {}),
+    demes: { reconnectMaxMs: 500, ...opts.demes }
+  })
+  nodes.push(node)
+  return node
+}
+
+/** Tells `from` where `to` listens, so the service can dial it by peer id alone. */
+async function introduce (from: Libp2p, to: Libp2p): Promise<void> {
+  await from.peerStore.merge(to.peerId, { multiaddrs: to.getMultiaddrs() })
+}
+
+function collect (node: DemesLibp2p): Received[] {
+  const received: Received[] = []
+  node.services.demes.onMessage((roomId, message, from) => { received.push({ roomId, message, from }) })
+  return received
+}
+
+async function waitFor (condition: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+    await sleep(5)
+  }
+}
+
+/** What a message looks like after a trip through the codec (defaults filled in). */
+function normalized (message: RaftMessage): RaftMessage {
+  return RaftMessage.decode(RaftMessage.encode(message))
+}
+
+function heartbeat (from: Libp2p, to: Libp2p, n: number): RaftMessage {
+  return { term: n, from: from.peerId.toString(), to: to.peerId.toString(), heartbeat: { commitIndex: n, deliveredIndex: n, succession: [from.peerId.toString()], probe: n } }
+}
+
+function append (from: Libp2p, to: Libp2p, n: number, payloadBytes: number): RaftMessage {
+  const payload = new Uint8Array(payloadBytes).fill(n % 251)
+  return {
+    term: 1,
+    from: from.peerId.toString(),
+    to: to.peerId.toString(),
+    appendEntries: {
+      prevLogIndex: n,
+      prevLogTerm: 1,
+      commitIndex: n,
+      deliveredIndex: n,
+      entries: [{
+        index: n + 1,
+        term: 1,
+        type: EntryType.ENTRY_SUBMISSION,
+        submission: { sender: from.peerId.toString(), seq: n + 1, payload, sentAt: 0, signature: new Uint8Array(0) },
+        prevHash: new Uint8Array(0),
+        hostSignature: new Uint8Array(0)
+      }]
+    }
+  }
+}
+
+/** A ComponentLogger that records the 'demes:net' lines and sends the rest to the default logger. */
+function capturingLogger (lines: string[]): ComponentLogger {
+  const base = defaultLogger()
+  const capture = (): Logger => {
+    const record = (formatter: unknown, ...args: unknown[]): void => { lines.push(format(String(formatter).replaceAll('%p', '%s').replaceAll('%e', '%s'), ...args)) }
+    return Object.assign(record, { error: record, trace: () => {}, enabled: true, newScope: () => capture() })
+  }
+  return { forComponent: (name) => name === LOG_NAMESPACE ? capture() : base.forComponent(name) }
+}
+
+describe('DeMeS service over the memory transport', () => {
+  test('three nodes exchange RaftMessages per room, each receiving exactly what was sent, in order', async () => {
+    const peers = [await demesNode(), await demesNode(), await demesNode()]
+    for (const a of peers) for (const b of peers) if (a !== b) await introduce(a, b)
+    const inboxes = peers.map(collect)
+    const perPair = 200
+    const sent = new Map<string, Array<{ roomId: string, message: RaftMessage }>>() // key: from->to
+
+    for (let n = 0; n < perPair; n++) {
+      for (const from of peers) {
+        for (const to of peers) {
+          if (from === to) continue
+          const roomId = n % 3 === 0 ? 'room-b' : 'room-a'
+          const message = n % 2 === 0 ? heartbeat(from, to, n) : append(from, to, n, 64)
+          from.services.demes.send(to.peerId.toString(), roomId, message)
+          const key = `${from.peerId.toString()}->${to.peerId.toString()}`
+          sent.set(key, [...(sent.get(key) ?? []), { roomId, message: normalized(message) }])
+        }
+      }
+      if (n % 50 === 0) await sleep(1) // interleave sending with delivery
+    }
+
+    await waitFor(() => inboxes.every(inbox => inbox.length === 2 * perPair), 'all frames')
+    peers.forEach((to, i) => {
+      for (const from of peers) {
+        if (from === to) continue
+        const got = (inboxes[i] as Received[]).filter(r => r.from === from.peerId.toString()).map(r => ({ roomId: r.roomId, message: r.message }))
+        expect(got).toEqual(sent.get(`${from.peerId.toString()}->${to.peerId.toString()}`))
+      }
+    })
+    for (const node of peers) {
+      const stats = node.services.demes.stats()
+      expect(stats).toMatchObject({ sent: 2 * perPair, received: 2 * perPair, dropped: 0, rejected: {}, queued: 0, opened: 2 })
+    }
+  })
+
+  test('a paced burst of 5000 ~1 KB frames arrives complete and in order on one stream', async () => {
+    const a = await demesNode()
+    const b = await demesNode()
+    await introduce(a, b)
+    const inbox = collect(b)
+    const total = 5000
+    const to = b.peerId.toString()
+    for (let n = 0; n < total; n++) {
+      a.services.demes.send(to, 'burst', append(a, b, n, 1000))
+      // send() never blocks; a bulk sender paces itself on the queue length instead of overflowing it.
+      if (a.services.demes.queueLength(to) >= 512) await waitFor(() => a.services.demes.queueLength(to) < 128, 'queue to drain')
+    }
+    await waitFor(() => inbox.length === total, 'the burst')
+    expect(inbox.map(r => r.message.appendEntries?.prevLogIndex)).toEqual(Array.from({ length: total }, (_, n) => n))
+    expect(inbox.every(r => r.message.appendEntries?.entries[0]?.submission?.payload.byteLength === 1000)).toBe(true)
+    // One stream for the whole burst: a reset would have forced a reopen and lost frames.
+    expect(a.services.demes.stats()).toMatchObject({ sent: total, dropped: 0, queued: 0, opened: 1 })
+    expect(b.services.demes.stats()).toMatchObject({ received: total, rejected: {} })
+  })
+
+  test('an unpaced burst fills the per-peer queue and drops the newest frames, not the connection', async () => {
+    const a = await demesNode()
+    const b = await demesNode()
+    await introduce(a, b)
+    const inbox = collect(b)
+    const to = b.peerId.toString()
+    for (let n = 0; n < 5000; n++) a.services.demes.send(to, 'burst', append(a, b, n, 1000))
+    // The whole loop ran in one tick, so nothing was written yet: exactly the bound is queued.
+    expect(a.services.demes.stats()).toMatchObject({ queued: 1024, dropped: 5000 - 1024, sent: 0 })
+    await waitFor(() => inbox.length === 1024, 'the queued frames')
+    await sleep(50)
+    expect(inbox).toHaveLength(1024)
+    expect(inbox.map(r => r.message.appendEntries?.prevLogIndex)).toEqual(Array.from({ length: 1024 }, (_, n) => n))
+    expect(a.services.demes.stats()).toMatchObject({ queued: 0, sent: 1024, dropped: 5000 - 1024, opened: 1 })
+  })
+
+  test('frames for a dead peer stay within the frame and byte bounds while reconnects fail', async () => {
+    const a = await demesNode()
+    const small = await demesNode({ demes: { maxQueueBytes: 64 * 1024 } })
+    const dead = await demesNode()
+    await introduce(a, dead)
+    await introduce(small, dead)
+    await a.dial(dead.getMultiaddrs())
+    nodes.splice(nodes.indexOf(dead), 1)
+    await dead.stop()
+    const to = dead.peerId.toString()
+
+    for (let round = 0; round < 3; round++) {
+      for (let n = 0; n < 2000; n++) {
+        a.services.demes.send(to, 'r', append(a, dead, n, 1000))
+        small.services.demes.send(to, 'r', append(small, dead, n, 1000))
+      }
+      await sleep(200) // let dials fail and back off
+      const full = a.services.demes.stats()
+      expect(full.queued).toBe(1024)
+      expect(full.sent).toBe(0)
+      expect(full.dropped).toBe((round + 1) * 2000 - 1024)
+      const bytesBound = small.services.demes.stats()
+      const frameBytes = RoomFrame.encode({ roomId: 'r', raft: RaftMessage.encode(append(small, dead, 1999, 1000)) }).byteLength
+      expect(bytesBound.queued).toBe(Math.floor(64 * 1024 / frameBytes))
+      expect(bytesBound.dropped).toBe((round + 1) * 2000 - bytesBound.queued)
+    }
+  })
+
+  test('a hostile peer\'s bad frames are rejected with their reason while honest peers are served', async () => {
+    const logLines: string[] = []
+    const target = await demesNode({ logger: capturingLogger(logLines) })
+    const honest = await demesNode()
+    await introduce(honest, target)
+    await introduce(target, honest)
+    const inbox = collect(target)
+    const honestInbox = collect(honest)
+
+    // A plain libp2p node that speaks the protocol id with hand-written frames.
+    const hostile = await createLibp2p({ addresses: { listen: [`/memory/${crypto.randomUUID()}`] }, transports: [memory()], connectionEncrypters: [noise()], streamMuxers: [yamux()] })
+    nodes.push(hostile)
+    const me = hostile.peerId.toString()
+    const targetId = target.peerId.toString()
+    const raft = (from: string, to: string): Uint8Array<ArrayBuffer> => RaftMessage.encode({ term: 1, from, to, heartbeat: { commitIndex: 0, deliveredIndex: 0, succession: [], probe: 7 } })
+
+    const s1 = await hostile.dialProtocol(target.getMultiaddrs(), DEMES_RAFT_PROTOCOL)
+    const lp = lpStream(s1)
+    await lp.write(Uint8Array.of(0x1f, 0xde, 0xad)) // field 3 with wire type 7: not protobuf
+    await lp.write(RoomFrame.encode({ roomId: '', raft: raft(me, targetId) }))
+    await lp.write(RoomFrame.encode({ roomId: 'x'.repeat(257), raft: raft(me, targetId) }))
+    await lp.write(RoomFrame.encode({ roomId: 'room', raft: Uint8Array.of(0x27, 0x00) })) // field 4 with wire type 7
+    await lp.write(RoomFrame.encode({ roomId: 'room', raft: raft(honest.peerId.toString(), targetId) }))
+    await lp.write(RoomFrame.encode({ roomId: 'room', raft: raft(me, honest.peerId.toString()) }))
+    await lp.write(RoomFrame.encode({ roomId: 'room', raft: raft(me, targetId) })) // well-formed: accepted
+    await waitFor(() => inbox.length === 1, 'the hostile peer\'s valid frame')
+    expect(inbox[0]).toMatchObject({ roomId: 'room', from: me })
+    expect(target.services.demes.stats().rejected).toEqual({ 'malformed-frame': 1, 'bad-room-id': 2, 'malformed-raft': 1, 'spoofed-from': 1, 'wrong-to': 1 })
+    expect(s1.status).toBe('open') // rejected frames are dropped, the stream carries on
+
+    // Framing errors reset only the stream they arrive on.
+    const resetBy = async (bytes: Uint8Array): Promise<Stream> => {
+      const stream = await hostile.dialProtocol(target.getMultiaddrs(), DEMES_RAFT_PROTOCOL)
+      stream.send(bytes)
+      await waitFor(() => stream.status === 'reset', 'the stream reset')
+      return stream
+    }
+    await resetBy(Uint8Array.from([...varint.encode(4 * 1024 * 1024 + 1), ...new Uint8Array(64)])) // over 4 MiB
+    await resetBy(new Uint8Array(16).fill(0xff)) // a varint that never ends
+    await resetBy(Uint8Array.of(0x80, 0x80, 0x00, 0x01)) // non-canonical varint
+    expect(target.services.demes.stats().rejected).toEqual({ 'malformed-frame': 1, 'bad-room-id': 2, 'malformed-raft': 1, 'spoofed-from': 1, 'wrong-to': 1, 'oversize-frame': 1, 'bad-length-prefix': 2 })
+    for (const reason of ['malformed-frame', 'bad-room-id', 'malformed-raft', 'spoofed-from', 'wrong-to', 'oversize-frame', 'bad-length-prefix']) {
+      expect(logLines.some(line => line.includes(me) && line.includes(reason))).toBe(true)
+    }
+
+    // The first hostile stream and the honest peers are unaffected.
+    await lp.write(RoomFrame.encode({ roomId: 'room', raft: raft(me, targetId) }))
+    for (let n = 0; n < 20; n++) {
+      honest.services.demes.send(targetId, 'room', heartbeat(honest, target, n))
+      target.services.demes.send(honest.peerId.toString(), 'room', heartbeat(target, honest, n))
+    }
+    await waitFor(() => inbox.length === 22 && honestInbox.length === 20, 'honest traffic')
+    expect(inbox.filter(r => r.from === honest.peerId.toString()).map(r => r.message.term)).toEqual(Array.from({ length: 20 }, (_, n) => n))
+    expect(honestInbox.map(r => r.message.term)).toEqual(Array.from({ length: 20 }, (_, n) => n))
+  })
+
+  test('a peer that restarts with the same identity is reconnected to and frames flow again', async () => {
+    const key = await generateKeyPair('Ed25519')
+    const address = `/memory/${crypto.randomUUID()}`
+    const a = await demesNode()
+    const b = await demesNode({ listen: address, privateKey: key })
+    await introduce(a, b)
+    const to = b.peerId.toString()
+    const before = collect(b)
+    for (let n = 0; n < 10; n++) a.services.demes.send(to, 'room', heartbeat(a, b, n))
+    await waitFor(() => before.length === 10, 'frames before the restart')
+
+    nodes.splice(nodes.indexOf(b), 1)
+    await b.stop()
+    // Frames sent while b is down fail to dial and back off.
+    for (let n = 10; n < 20; n++) a.services.demes.send(to, 'room', heartbeat(a, b, n))
+    await sleep(300)
+    expect(a.services.demes.stats().sent).toBe(10)
+
+    const b2 = await demesNode({ listen: address, privateKey: key })
+    expect(b2.peerId.toString()).toBe(to)
+    const after = collect(b2)
+    // The queued frames go out once a reconnect succeeds (backoff capped at 500 ms in these tests).
+    await waitFor(() => after.length === 10, 'queued frames after the restart', 5000)
+    expect(after.map(r => r.message.term)).toEqual(Array.from({ length: 10 }, (_, n) => n + 10))
+    for (let n = 20; n < 30; n++) a.services.demes.send(to, 'room', heartbeat(a, b2, n))
+    await waitFor(() => after.length === 20, 'new frames after the restart')
+    expect(after.map(r => r.message.term)).toEqual(Array.from({ length: 20 }, (_, n) => n + 10))
+    expect(a.services.demes.stats()).toMatchObject({ sent: 30, dropped: 0, opened: 2 })
+  })
+
+  test('rtt() and startRttProbe measure round trips in microseconds through the ping protocol', async () => {
+    const a = await demesNode()
+    const b = await demesNode()
+    await introduce(a, b)
+    const micros = await a.services.demes.rtt(b.peerId.toString())
+    expect(micros).toBeGreaterThan(0)
+    expect(micros).toBeLessThan(1_000_000)
+
+    const seen: Array<[string, number]> = []
+    const probe = a.services.demes.startRttProbe(() => [b.peerId.toString()], 50, (peer, us) => { seen.push([peer, us]) })
+    await waitFor(() => seen.length >= 3, 'three probes')
+    probe.stop()
+    expect(seen.every(([peer, us]) => peer === b.peerId.toString() && us > 0)).toBe(true)
+  })
+
+  test('send() rejects caller bugs instead of putting them on the wire', async () => {
+    const a = await demesNode({ demes: { maxFrameBytes: 4096 } })
+    const b = await demesNode()
+    const to = b.peerId.toString()
+    expect(() => { a.services.demes.send(to, '', heartbeat(a, b, 1)) }).toThrow(/roomId/)
+    expect(() => { a.services.demes.send(to, 'r', heartbeat(b, a, 1)) }).toThrow(/message.to/)
+    expect(() => { a.services.demes.send(to, 'r', { ...heartbeat(a, b, 1), from: to }) }).toThrow(/message.from/)
+    expect(() => { a.services.demes.send(a.peerId.toString(), 'r', heartbeat(a, a, 1)) }).toThrow(/self/)
+    expect(() => { a.services.demes.send(to, 'r', append(a, b, 1, 8192)) }).toThrow(/maxFrameBytes/)
+    expect(a.services.demes.stats()).toMatchObject({ sent: 0, dropped: 0, queued: 0 })
+  })
+})
