@@ -65,13 +65,18 @@ export class ChatProjection {
     return added
   }
 
-  /** Every member holds the log up to `index`. */
-  markDelivered (index: number): void {
-    if (index <= this.deliveredIndex) return
+  /** Every member holds the log up to `index`; returns the messages that became delivered. */
+  markDelivered (index: number): ChatMessage[] {
+    if (index <= this.deliveredIndex) return []
     this.deliveredIndex = index
+    const changed: ChatMessage[] = []
     for (let i = this.messages.length - 1; i >= 0 && this.messages[i].status === 'committed'; i--) {
-      if (this.messages[i].index <= index) this.messages[i].status = 'delivered'
+      if (this.messages[i].index <= index) {
+        this.messages[i].status = 'delivered'
+        changed.push(this.messages[i])
+      }
     }
+    return changed.reverse()
   }
 
   /** Committed messages with log index above `after`, oldest first. */

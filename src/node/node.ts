@@ -1,0 +1,404 @@
+import { randomBytes, randomInt } from 'node:crypto'
+import { EventEmitter } from 'node:events'
+import { peerIdFromString } from '@libp2p/peer-id'
+import { multiaddr } from '@multiformats/multiaddr'
+import { toString as uint8ArrayToString } from 'uint8arrays/to-string'
+import type { Ed25519PrivateKey, Libp2p, Logger } from '@libp2p/interface'
+import { ConfigChangeType, EntryType } from '../../proto/raft.js'
+import type { Entry, RaftMessage, Submission } from '../../proto/raft.js'
+import type { JoinResponse } from '../../proto/join.js'
+import { ChatProjection, encodeChatBody, MAX_TEXT_BYTES, type ChatMessage } from '../chat/projection.js'
+import { coreOptions, TIMING_PROFILES, type TimingProfile } from '../core/options.js'
+import { RaftCore } from '../core/raft.js'
+import { seededRng } from '../core/rng.js'
+import type { CoreEvent } from '../core/types.js'
+import { createInvite, parseInvite } from '../crypto/invite.js'
+import { submissionSigningBytes, verifySubmission } from '../crypto/submission.js'
+import type { DemesService } from '../net/service.js'
+import { MemoryStore } from '../store/memory.js'
+import { ApiError, MAX_ROOM_NAME_LENGTH, type DemesNodeApi, type MemberView, type MessageView, type NodeEvent, type NodeInfo, type OutboxItem, type RoomDetails, type RoomSummary } from './api-types.js'
+import { handleJoinProtocol, requestJoin } from './join.js'
+import { RoomDriver } from './room.js'
+
+const DEFAULT_INVITE_TTL_MS = 24 * 3600_000
+const MAX_INVITE_TTL_MS = 30 * 24 * 3600_000
+const JOIN_RETRY_MS = 1000
+const JOIN_DEADLINE_MS = 60_000
+const RTT_PROBE_INTERVAL_MS = 5000
+/** Inbound messages waiting for signature checks, per room; beyond this they are dropped (the protocol retries). */
+const MAX_INBOUND_BACKLOG = 4096
+
+export interface DemesNodeOptions {
+  libp2p: Libp2p<{ demes: DemesService }>
+  privateKey: Ed25519PrivateKey
+  name: string
+  profile: TimingProfile
+  logger: Logger
+}
+
+interface Room {
+  roomId: string
+  name: string
+  driver: RoomDriver
+  chat: ChatProjection
+  /** Own submissions the host has placed in the log (seq -> index), until committed. */
+  sequenced: Map<number, number>
+  /** Serializes signature checks so messages reach the core in arrival order. */
+  inbound: Promise<void>
+  backlog: number
+}
+
+/**
+ * One DeMeS node: its rooms, each a RoomDriver fed by the DeMeS libp2p service, with signatures
+ * checked before anything reaches a core, the chat projection, and the application interface.
+ * Rooms live in memory for now: a restarted node forgets its rooms (durable rooms come with the store).
+ */
+export class DemesNode implements DemesNodeApi {
+  private readonly libp2p: Libp2p<{ demes: DemesService }>
+  private readonly privateKey: Ed25519PrivateKey
+  private readonly peerId: string
+  private readonly name: string
+  private readonly profile: TimingProfile
+  private readonly log: Logger
+  private readonly rooms = new Map<string, Room>()
+  private readonly events = new EventEmitter<{ event: [NodeEvent] }>()
+  private rttProbe: { stop: () => void } | undefined
+  private unsubscribe: (() => void) | undefined
+
+  constructor (opts: DemesNodeOptions) {
+    this.libp2p = opts.libp2p
+    this.privateKey = opts.privateKey
+    this.peerId = opts.libp2p.peerId.toString()
+    this.name = opts.name
+    this.profile = opts.profile
+    this.log = opts.logger
+    this.events.setMaxListeners(0)
+  }
+
+  async start (): Promise<void> {
+    this.unsubscribe = this.libp2p.services.demes.onMessage((roomId, message) => { this.deliver(roomId, message) })
+    await handleJoinProtocol(this.libp2p, async (request, joiner) => this.decideJoin(request.invite, joiner))
+    this.rttProbe = this.libp2p.services.demes.startRttProbe(() => this.allPeers(), RTT_PROBE_INTERVAL_MS, (peer, micros) => {
+      for (const room of this.rooms.values()) room.driver.reportRtt(peer, micros)
+    })
+  }
+
+  /** Stops every room (a host hands over first), then the network handlers. */
+  async stop (): Promise<void> {
+    for (const room of this.rooms.values()) await room.driver.stop({ handover: true })
+    this.rttProbe?.stop()
+    this.unsubscribe?.()
+    await this.libp2p.unhandle('/demes/join/1.0.0')
+  }
+
+  // ----- DemesNodeApi ---------------------------------------------------------------------------
+
+  info (): NodeInfo {
+    return { peerId: this.peerId, name: this.name, addrs: this.ownAddrs() }
+  }
+
+  async createRoom (name: string): Promise<{ roomId: string }> {
+    const roomName = checkRoomName(name)
+    const roomId = uint8ArrayToString(randomBytes(16), 'base58btc')
+    const room = this.openRoom(roomId, roomName, MemoryStore.from(RaftCore.bootstrap([this.peerId])))
+    room.driver.campaign()
+    return { roomId }
+  }
+
+  listRooms (): RoomSummary[] {
+    return [...this.rooms.values()].map(r => ({ roomId: r.roomId, name: r.name }))
+  }
+
+  async createInvite (roomId: string, opts: { ttlMs?: number } = {}): Promise<string> {
+    const room = this.room$(roomId)
+    const ttl = opts.ttlMs ?? DEFAULT_INVITE_TTL_MS
+    if (!Number.isInteger(ttl) || ttl <= 0 || ttl > MAX_INVITE_TTL_MS) throw new ApiError('bad-request', `invite lifetime must be 1 ms to ${MAX_INVITE_TTL_MS / 3600_000} h`)
+    const addrs = this.ownAddrs().slice(0, 16)
+    return createInvite(this.privateKey, { roomId, roomName: room.name, addrs, expiresAt: Date.now() + ttl }, Date.now())
+  }
+
+  async join (code: string, opts: { signal?: AbortSignal } = {}): Promise<{ roomId: string }> {
+    const parsed = await parseInvite(code, Date.now())
+    if (!parsed.ok) throw new ApiError('bad-request', `invalid invite: ${parsed.reason}`)
+    const { invite } = parsed
+    if (invite.inviter === this.peerId) throw new ApiError('bad-request', 'this invite was made by this node')
+    const existing = this.rooms.get(invite.roomId)
+    if (existing != null && isVoterIn(existing, this.peerId)) return { roomId: invite.roomId }
+    const signal = AbortSignal.any([AbortSignal.timeout(JOIN_DEADLINE_MS), ...(opts.signal != null ? [opts.signal] : [])])
+    let response: JoinResponse
+    try {
+      response = await requestJoin(this.libp2p, invite.inviter, invite.addrs, code, signal)
+    } catch (err) {
+      throw new ApiError('unavailable', `could not reach the inviter: ${(err as Error).message}`)
+    }
+    if (!response.accepted) throw new ApiError('conflict', `join refused: ${response.reason}`)
+    // A joiner starts with an empty log: it accepts the host's log and becomes a learner, then a voter.
+    const room = existing ?? this.openRoom(invite.roomId, invite.roomName, new MemoryStore())
+    await this.dialMembers(response)
+    // Until promoted, ask again now and then: the host accepts one membership change at a time.
+    while (!isVoterIn(room, this.peerId)) {
+      if (signal.aborted) throw new ApiError('unavailable', 'joined the room but was not made a voter in time')
+      await sleep(JOIN_RETRY_MS, signal).catch(() => {})
+      if (isVoterIn(room, this.peerId) || signal.aborted) continue
+      if (!room.driver.status().config.learners.includes(this.peerId)) {
+        await requestJoin(this.libp2p, invite.inviter, invite.addrs, code, signal).then(r => this.dialMembers(r)).catch(() => {})
+      }
+    }
+    return { roomId: invite.roomId }
+  }
+
+  async leave (roomId: string): Promise<void> {
+    const room = this.room$(roomId)
+    const result = room.driver.changeMembership(ConfigChangeType.REMOVE, this.peerId)
+    if (!result.ok && result.reason !== 'not-host') throw new ApiError('conflict', `cannot leave now: ${result.reason}`)
+    const left = await waitFor(() => !isMemberIn(room, this.peerId), 5000)
+    await room.driver.stop({ handover: false })
+    this.rooms.delete(roomId)
+    if (!left) this.log('left room %s before the removal was confirmed', roomId)
+  }
+
+  room (roomId: string): RoomDetails {
+    const room = this.room$(roomId)
+    const status = room.driver.status()
+    return { roomId, name: room.name, term: status.term, host: status.leader, commitIndex: status.commitIndex, members: this.memberViews(room) }
+  }
+
+  send (roomId: string, text: string): { id: string, status: 'pending' } {
+    const room = this.room$(roomId)
+    if (typeof text !== 'string' || text.trim() === '') throw new ApiError('bad-request', 'text must not be empty')
+    const body = encodeChatBody(text)
+    if (body.byteLength > MAX_TEXT_BYTES) throw new ApiError('bad-request', `text is longer than ${MAX_TEXT_BYTES} bytes`)
+    if (!isMemberIn(room, this.peerId)) throw new ApiError('conflict', 'not yet a member of this room')
+    const result = room.driver.propose(body)
+    if (!result.ok) throw new ApiError(result.reason === 'outbox-full' ? 'unavailable' : 'bad-request', result.reason)
+    const id = `${this.peerId}:${result.seq}`
+    this.emit({ type: 'receipt', roomId, id, status: 'pending' })
+    return { id, status: 'pending' }
+  }
+
+  messages (roomId: string, opts: { after?: number, limit?: number } = {}): MessageView[] {
+    const room = this.room$(roomId)
+    return room.chat.page(opts.after ?? 0, Math.min(opts.limit ?? 100, 1000)).map(messageView)
+  }
+
+  outbox (roomId: string): OutboxItem[] {
+    const room = this.room$(roomId)
+    return room.driver.pendingSubmissions().map(s => ({
+      id: `${s.sender}:${s.seq}`,
+      seq: s.seq,
+      text: decodeText(s),
+      sentAt: s.sentAt,
+      status: room.sequenced.has(s.seq) ? 'sequenced' : 'pending'
+    }))
+  }
+
+  subscribe (listener: (event: NodeEvent) => void): () => void {
+    this.events.on('event', listener)
+    return () => { this.events.off('event', listener) }
+  }
+
+  // ----- rooms ----------------------------------------------------------------------------------
+
+  private openRoom (roomId: string, name: string, store: MemoryStore): Room {
+    const rng = seededRng(randomInt(0, 2 ** 31 - 1))
+    const privateKey = this.privateKey
+    const core = coreOptions(this.peerId, rng, {
+      timing: TIMING_PROFILES[this.profile],
+      signSubmission: unsigned => signSync(privateKey, submissionSigningBytes(roomId, unsigned))
+    })
+    const driver = new RoomDriver({ roomId, core, store, send: message => { this.libp2p.services.demes.send(message.to, roomId, message) } })
+    const room: Room = { roomId, name, driver, chat: new ChatProjection(), sequenced: new Map(), inbound: Promise.resolve(), backlog: 0 }
+    driver.on('committed', entries => { this.applyCommitted(room, entries) })
+    driver.on('event', event => { this.onCoreEvent(room, event) })
+    this.rooms.set(roomId, room)
+    driver.start()
+    return room
+  }
+
+  /** Network → (signature checks) → driver, in arrival order per room. */
+  private deliver (roomId: string, message: RaftMessage): void {
+    const room = this.rooms.get(roomId)
+    if (room == null) {
+      this.log('dropping a message for unknown room %s from %s', roomId, message.from)
+      return
+    }
+    if (room.backlog >= MAX_INBOUND_BACKLOG) {
+      this.log('room %s: inbound backlog full, dropping a message from %s', roomId, message.from)
+      return
+    }
+    room.backlog++
+    room.inbound = room.inbound.then(async () => {
+      const problem = await this.checkSignatures(roomId, message)
+      if (problem != null) this.log('room %s: rejected a message from %s: %s', roomId, message.from, problem)
+      else room.driver.receive(message)
+    }).catch(err => { this.log.error('room %s: failed to process a message: %e', roomId, err) })
+      .finally(() => { room.backlog-- })
+  }
+
+  /** Every submission, whether submitted to us as host or replicated to us, must carry its sender's valid signature. */
+  private async checkSignatures (roomId: string, message: RaftMessage): Promise<string | null> {
+    const submissions: Submission[] = message.submit?.submissions ?? []
+    for (const entry of message.appendEntries?.entries ?? []) if (entry.submission != null) submissions.push(entry.submission)
+    for (const submission of submissions) {
+      const verdict = await verifySubmission(roomId, submission)
+      if (!verdict.ok) return `submission ${submission.sender}#${submission.seq}: ${verdict.reason}`
+    }
+    return null
+  }
+
+  private applyCommitted (room: Room, entries: Entry[]): void {
+    for (const message of room.chat.apply(entries)) {
+      this.emit({ type: 'message', roomId: room.roomId, message: messageView(message) })
+      if (message.sender === this.peerId) {
+        room.sequenced.delete(message.seq)
+        this.emit({ type: 'receipt', roomId: room.roomId, id: message.id, status: message.status })
+      }
+    }
+    if (entries.some(e => e.type === EntryType.ENTRY_CONFIG)) this.emit({ type: 'members', roomId: room.roomId, members: this.memberViews(room) })
+  }
+
+  private onCoreEvent (room: Room, event: CoreEvent): void {
+    switch (event.type) {
+      case 'leader':
+        this.emit({ type: 'host', roomId: room.roomId, host: event.leader, term: event.term })
+        break
+      case 'sequenced':
+        room.sequenced.set(event.seq, event.index)
+        this.emit({ type: 'receipt', roomId: room.roomId, id: `${this.peerId}:${event.seq}`, status: 'sequenced' })
+        break
+      case 'delivered':
+        for (const message of room.chat.markDelivered(event.index)) {
+          if (message.sender === this.peerId) this.emit({ type: 'receipt', roomId: room.roomId, id: message.id, status: 'delivered' })
+        }
+        break
+      case 'rejected':
+        this.log('room %s: core rejected input from %s: %s %s', room.roomId, event.from, event.reason, event.detail ?? '')
+        break
+      default:
+        break
+    }
+  }
+
+  /** Inviter side: an invite we signed, for a room we are in, admits its bearer as a learner. */
+  private async decideJoin (code: string, joiner: string): Promise<JoinResponse> {
+    const refuse = (reason: string): JoinResponse => ({ accepted: false, reason, roomId: '', roomName: '', members: [] })
+    const parsed = await parseInvite(code, Date.now())
+    if (!parsed.ok) return refuse(`invalid invite: ${parsed.reason}`)
+    if (parsed.invite.inviter !== this.peerId) return refuse('this node did not sign the invite')
+    const room = this.rooms.get(parsed.invite.roomId)
+    if (room == null) return refuse('this node is no longer in the room')
+    if (!isMemberIn(room, joiner)) {
+      const result = room.driver.changeMembership(ConfigChangeType.ADD_LEARNER, joiner)
+      if (!result.ok) this.log('join of %s to %s: %s (the joiner retries)', joiner, room.roomId, result.reason)
+    }
+    const members = await Promise.all(this.memberPeers(room).map(async peerId => ({ peerId, addrs: peerId === this.peerId ? this.ownAddrs() : await this.addrsOf(peerId) })))
+    return { accepted: true, reason: '', roomId: room.roomId, roomName: room.name, members }
+  }
+
+  private async dialMembers (response: JoinResponse): Promise<void> {
+    await Promise.all(response.members.filter(m => m.peerId !== this.peerId).map(async member => {
+      try {
+        const peer = peerIdFromString(member.peerId)
+        if (member.addrs.length > 0) await this.libp2p.peerStore.merge(peer, { multiaddrs: member.addrs.slice(0, 16).map(a => multiaddr(a)) })
+        await this.libp2p.dial(peer, { signal: AbortSignal.timeout(5000) })
+      } catch (err) {
+        this.log('could not dial member %s: %s', member.peerId, (err as Error).message)
+      }
+    }))
+  }
+
+  // ----- helpers --------------------------------------------------------------------------------
+
+  private room$ (roomId: string): Room {
+    const room = typeof roomId === 'string' ? this.rooms.get(roomId) : undefined
+    if (room == null) throw new ApiError('not-found', `unknown room ${String(roomId).slice(0, 64)}`)
+    return room
+  }
+
+  private memberPeers (room: Room): string[] {
+    const { voters, learners } = room.driver.status().config
+    return [...voters, ...learners]
+  }
+
+  private memberViews (room: Room): MemberView[] {
+    const { voters, learners } = room.driver.status().config
+    const view = (peerId: string, role: 'voter' | 'learner'): MemberView => ({
+      peerId,
+      ...(peerId === this.peerId ? { name: this.name } : {}),
+      role,
+      online: peerId === this.peerId || this.libp2p.getConnections(peerIdFromString(peerId)).length > 0
+    })
+    return [...voters.map(v => view(v, 'voter')), ...learners.map(l => view(l, 'learner'))]
+  }
+
+  private allPeers (): string[] {
+    const peers = new Set<string>()
+    for (const room of this.rooms.values()) for (const peer of this.memberPeers(room)) if (peer !== this.peerId) peers.add(peer)
+    return [...peers]
+  }
+
+  private ownAddrs (): string[] {
+    return this.libp2p.getMultiaddrs().map(a => a.toString())
+  }
+
+  /** A member's listen addresses as identify reported them (an inbound connection's remote address is not dialable). */
+  private async addrsOf (peerId: string): Promise<string[]> {
+    try {
+      const peer = await this.libp2p.peerStore.get(peerIdFromString(peerId))
+      return peer.addresses.map(a => a.multiaddr.toString()).slice(0, 16)
+    } catch {
+      return []
+    }
+  }
+
+  private emit (event: NodeEvent): void {
+    this.events.emit('event', event)
+  }
+}
+
+function isMemberIn (room: Room, peerId: string): boolean {
+  const { voters, learners } = room.driver.status().config
+  return voters.includes(peerId) || learners.includes(peerId)
+}
+
+function isVoterIn (room: Room, peerId: string): boolean {
+  return room.driver.status().config.voters.includes(peerId)
+}
+
+function checkRoomName (name: unknown): string {
+  if (typeof name !== 'string' || name.trim() === '') throw new ApiError('bad-request', 'room name must not be empty')
+  if (name.length > MAX_ROOM_NAME_LENGTH) throw new ApiError('bad-request', `room name is longer than ${MAX_ROOM_NAME_LENGTH} characters`)
+  return name.trim()
+}
+
+function messageView (m: ChatMessage): MessageView {
+  return { index: m.index, term: m.term, id: m.id, sender: m.sender, text: m.text, sentAt: m.sentAt, status: m.status }
+}
+
+function decodeText (submission: Submission): string {
+  const [message] = new ChatProjection().apply([{ index: 0, term: 0, type: EntryType.ENTRY_SUBMISSION, submission, prevHash: new Uint8Array(), hostSignature: new Uint8Array() }])
+  return message?.text ?? ''
+}
+
+/** Ed25519 signing is synchronous in Node; the core needs the signature as it assigns the seq. */
+function signSync (key: Ed25519PrivateKey, data: Uint8Array): Uint8Array {
+  const signature = key.sign(data)
+  if (signature instanceof Promise) throw new Error('asynchronous signing is not supported by the node')
+  return signature
+}
+
+async function sleep (ms: number, signal?: AbortSignal): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(resolve, ms)
+    signal?.addEventListener('abort', () => { clearTimeout(timer); reject(signal.reason) }, { once: true })
+  })
+}
+
+async function waitFor (predicate: () => boolean, timeoutMs: number): Promise<boolean> {
+  const end = Date.now() + timeoutMs
+  while (!predicate()) {
+    if (Date.now() > end) return false
+    await sleep(20)
+  }
+  return true
+}
