@@ -46,6 +46,8 @@ interface Room {
   /** Serializes signature checks so messages reach the core in arrival order. */
   inbound: Promise<void>
   backlog: number
+  /** Members named by the inviter when we joined: the only peers a joiner with an empty log listens to. */
+  introducedBy: Set<string>
 }
 
 /**
@@ -134,6 +136,7 @@ export class DemesNode implements DemesNodeApi {
     if (!response.accepted) throw new ApiError('conflict', `join refused: ${response.reason}`)
     // A joiner starts with an empty log: it accepts the host's log and becomes a learner, then a voter.
     const room = existing ?? this.openRoom(invite.roomId, invite.roomName, new MemoryStore())
+    for (const member of response.members) room.introducedBy.add(member.peerId)
     await this.dialMembers(response)
     // Until promoted, ask again now and then: the host accepts one membership change at a time.
     while (!isVoterIn(room, this.peerId)) {
@@ -141,7 +144,10 @@ export class DemesNode implements DemesNodeApi {
       await sleep(JOIN_RETRY_MS, signal).catch(() => {})
       if (isVoterIn(room, this.peerId) || signal.aborted) continue
       if (!room.driver.status().config.learners.includes(this.peerId)) {
-        await requestJoin(this.libp2p, invite.inviter, invite.addrs, code, signal).then(r => this.dialMembers(r)).catch(() => {})
+        await requestJoin(this.libp2p, invite.inviter, invite.addrs, code, signal).then(async r => {
+          for (const member of r.members) room.introducedBy.add(member.peerId)
+          await this.dialMembers(r)
+        }).catch(() => {})
       }
     }
     return { roomId: invite.roomId }
@@ -207,7 +213,7 @@ export class DemesNode implements DemesNodeApi {
       signSubmission: unsigned => signSync(privateKey, submissionSigningBytes(roomId, unsigned))
     })
     const driver = new RoomDriver({ roomId, core, store, send: message => { this.libp2p.services.demes.send(message.to, roomId, message) } })
-    const room: Room = { roomId, name, driver, chat: new ChatProjection(), sequenced: new Map(), inbound: Promise.resolve(), backlog: 0 }
+    const room: Room = { roomId, name, driver, chat: new ChatProjection(), sequenced: new Map(), inbound: Promise.resolve(), backlog: 0, introducedBy: new Set() }
     driver.on('committed', entries => { this.applyCommitted(room, entries) })
     driver.on('event', event => { this.onCoreEvent(room, event) })
     this.rooms.set(roomId, room)
@@ -220,6 +226,13 @@ export class DemesNode implements DemesNodeApi {
     const room = this.rooms.get(roomId)
     if (room == null) {
       this.log('dropping a message for unknown room %s from %s', roomId, message.from)
+      return
+    }
+    // Only members speak in a room. A joiner, whose log is still empty, listens to the members its inviter named.
+    const config = room.driver.status().config
+    const member = config.voters.includes(message.from) || config.learners.includes(message.from)
+    if (!member && !(config.voters.length === 0 && room.introducedBy.has(message.from))) {
+      this.log('room %s: dropping a message from non-member %s', roomId, message.from)
       return
     }
     if (room.backlog >= MAX_INBOUND_BACKLOG) {
