@@ -16,8 +16,8 @@ export interface ChatMessage {
 
 export const MAX_TEXT_BYTES = 16 * 1024
 
-export function encodeChatBody (text: string): Uint8Array {
-  return ChatBody.encode({ text })
+export function encodeChatBody (text: string): Uint8Array<ArrayBuffer> {
+  return ChatBody.encode({ text }) as Uint8Array<ArrayBuffer>
 }
 
 /**
