@@ -35,6 +35,8 @@ export class RaftCore {
   // Volatile state.
   private role: Role = 'follower'
   private leader: string | null = null
+  /** The term in which `leader` was learned: a host re-elected in a new term is a new host for the outbox. */
+  private leaderTerm = 0
   private now = 0
   private applied: number
   private electionDeadline = 0
@@ -187,6 +189,8 @@ export class RaftCore {
     if (this.opts.signSubmission != null) submission.signature = this.opts.signSubmission(submission) as Uint8Array<ArrayBuffer>
     this.lastSeq = submission.seq
     this.hardStateDirty = true
+    // The resend timer only runs while the outbox holds something: restart it for the first entry.
+    if (this.outbox.length === 0) this.resendDeadline = this.now + this.opts.timing.resendIntervalMs
     this.outbox.push(submission)
     this.outboxAppend.push(submission)
     this.flushOutbox()
@@ -396,8 +400,9 @@ export class RaftCore {
       this.lastLeaderContact = this.now
       this.campaignsWithoutLeader = 0
     }
-    if (leader === this.leader) return
+    if (leader === this.leader && this.term === this.leaderTerm) return
     this.leader = leader
+    this.leaderTerm = this.term
     this.events.push({ type: 'leader', leader, term: this.term })
     if (leader != null && leader !== this.id) {
       // A new host: send it everything still pending (it deduplicates what it already has).
@@ -511,7 +516,8 @@ export class RaftCore {
       this.hearFromLeader(m.from)
       this.handleHeartbeat(m.from, m.heartbeat)
     } else if (m.timeoutNow != null) {
-      if (this.promotable()) this.campaign(true)
+      if (m.from !== this.leader) this.reject(m.from, 'not-host', 'TimeoutNow from a member that is not the host')
+      else if (this.promotable()) this.campaign(true)
     }
   }
 
@@ -605,7 +611,9 @@ export class RaftCore {
       this.reject(from, 'malformed', `acknowledged ${ar.matchIndex} beyond last index ${this.log.lastIndex()}`)
       return
     }
-    if (pr.maybeUpdate(ar.matchIndex)) {
+    // A probe answered at the known match also ends probing (etcd does the same).
+    const probeAnswered = pr.state === 'probe' && ar.matchIndex === pr.match
+    if (pr.maybeUpdate(ar.matchIndex) || probeAnswered) {
       if (pr.state === 'probe') pr.becomeReplicate()
       this.maybeCommit()
       if (this.role !== 'leader') return // our own removal committed
@@ -780,12 +788,16 @@ export class RaftCore {
     return rankSuccessors(candidates)
   }
 
-  /** Keeps one Progress per member of the latest configuration. */
+  /**
+   * Keeps one Progress per member of the latest configuration. A removed member keeps its Progress
+   * until its removal commits, so that it receives the entry removing it (and stops campaigning).
+   */
   private syncProgress (): void {
     const config = this.log.latestConfig()
     for (const id of [...config.voters, ...config.learners]) {
       if (id !== this.id && !this.progress.has(id)) this.progress.set(id, new Progress(this.log.lastIndex() + 1, this.opts.limits.maxInflight))
     }
+    if (this.log.latestConfigIndex() > this.commitIndex) return
     for (const id of [...this.progress.keys()]) {
       if (!isMember(config, id)) this.progress.delete(id)
     }
@@ -858,6 +870,7 @@ export class RaftCore {
       this.outboxCommittedThrough = ownCommitted
     }
     if (this.role === 'leader') {
+      this.syncProgress()
       this.updateDelivered()
       const config = this.log.latestConfig()
       if (!isVoter(config, this.id) && this.log.latestConfigIndex() <= this.commitIndex) {
