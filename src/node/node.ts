@@ -46,6 +46,8 @@ interface Room {
   /** Serializes signature checks so messages reach the core in arrival order. */
   inbound: Promise<void>
   backlog: number
+  /** An applied configuration included this node (so a later one without it means removal). */
+  wasMember: boolean
   /** Members named by the inviter when we joined: the only peers a joiner with an empty log listens to. */
   introducedBy: Set<string>
 }
@@ -157,7 +159,7 @@ export class DemesNode implements DemesNodeApi {
     const room = this.room$(roomId)
     const result = room.driver.changeMembership(ConfigChangeType.REMOVE, this.peerId)
     if (!result.ok && result.reason !== 'not-host') throw new ApiError('conflict', `cannot leave now: ${result.reason}`)
-    const left = await waitFor(() => !isMemberIn(room, this.peerId), 5000)
+    const left = await waitFor(() => !this.rooms.has(roomId), 5000)
     await room.driver.stop({ handover: false })
     this.rooms.delete(roomId)
     if (!left) this.log('left room %s before the removal was confirmed', roomId)
@@ -213,7 +215,7 @@ export class DemesNode implements DemesNodeApi {
       signSubmission: unsigned => signSync(privateKey, submissionSigningBytes(roomId, unsigned))
     })
     const driver = new RoomDriver({ roomId, core, store, send: message => { this.libp2p.services.demes.send(message.to, roomId, message) } })
-    const room: Room = { roomId, name, driver, chat: new ChatProjection(), sequenced: new Map(), inbound: Promise.resolve(), backlog: 0, introducedBy: new Set() }
+    const room: Room = { roomId, name, driver, chat: new ChatProjection(), sequenced: new Map(), inbound: Promise.resolve(), backlog: 0, introducedBy: new Set(), wasMember: false }
     driver.on('committed', entries => { this.applyCommitted(room, entries) })
     driver.on('event', event => { this.onCoreEvent(room, event) })
     this.rooms.set(roomId, room)
@@ -267,7 +269,20 @@ export class DemesNode implements DemesNodeApi {
         this.emit({ type: 'receipt', roomId: room.roomId, id: message.id, status: message.status })
       }
     }
-    if (entries.some(e => e.type === EntryType.ENTRY_CONFIG)) this.emit({ type: 'members', roomId: room.roomId, members: this.memberViews(room) })
+    const configs = entries.filter(e => e.type === EntryType.ENTRY_CONFIG && e.config != null)
+    if (configs.length === 0) return
+    this.emit({ type: 'members', roomId: room.roomId, members: this.memberViews(room) })
+    for (const { config } of configs) {
+      const inIt = config != null && (config.voters.includes(this.peerId) || config.learners.includes(this.peerId))
+      if (inIt) room.wasMember = true
+      else if (room.wasMember) {
+        // Removed by a committed change (by someone else, or our own leave): this node is out of the room.
+        this.log('room %s: this node was removed', room.roomId)
+        this.rooms.delete(room.roomId)
+        void room.driver.stop({ handover: false })
+        return
+      }
+    }
   }
 
   private onCoreEvent (room: Room, event: CoreEvent): void {

@@ -87,6 +87,16 @@ describe('DemesNode over libp2p (memory transport)', () => {
     await waitFor(() => carol.node.messages(roomId).length === 1)
   })
 
+  test('a member leaves: the removal commits, the room goes on without it', async () => {
+    const { roomId, alice, bob, carol } = await roomOfThree()
+    await carol.node.leave(roomId)
+    expect(carol.node.listRooms()).toEqual([])
+    await waitFor(() => alice.node.room(roomId).members.length === 2)
+    expect(alice.node.room(roomId).members.map(m => m.peerId)).not.toContain(carol.node.info().peerId)
+    bob.node.send(roomId, 'after carol left')
+    await waitFor(() => alice.node.messages(roomId).length === 1)
+  })
+
   test('bad input is refused with a clear error', async () => {
     const { roomId, alice } = await roomOfThree()
     expect(() => alice.node.send(roomId, '')).toThrow('empty')
