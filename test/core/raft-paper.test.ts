@@ -960,6 +960,38 @@ describe('§4.1 membership changes', () => {
     expect(a.proposeConfigChange(ConfigChangeType.ADD_LEARNER, 'e', net.now)).toEqual({ ok: true })
   })
 
+  test('a host that removes itself steps down once the removal commits; the remaining voters elect a successor', () => {
+    const net = new Net(VOTERS.map(id => newCore(id)))
+    const a = net.core('a')
+    a.campaign(false)
+    net.flush()
+    expect(a.proposeConfigChange(ConfigChangeType.REMOVE, 'a', net.now)).toEqual({ ok: true })
+    net.flush()
+    // The removal needs both remaining voters (the host no longer counts itself), then it leaves.
+    expect(a.status()).toMatchObject({ role: 'follower', config: { voters: ['b', 'c'], learners: [] } })
+    expect(a.status().commitIndex).toBe(a.status().configIndex)
+    expect(a.nextDeadline()).toBe(Number.POSITIVE_INFINITY)
+    net.run(3 * T)
+    const leaders = ['b', 'c'].filter(id => net.core(id).status().role === 'leader')
+    expect(leaders).toHaveLength(1)
+    const host = net.core(leaders[0])
+    expect(host.status().term).toBe(3)
+    expect(host.status().commitIndex).toBe(host.status().lastIndex)
+    expect(a.status().role).toBe('follower')
+  })
+
+  test('a single-member room elects itself at once and commits its own proposals alone', () => {
+    const a = newCore('a', {}, RaftCore.bootstrap(['a']))
+    a.campaign(false)
+    expect(a.status()).toMatchObject({ role: 'leader', term: 2, commitIndex: 2 })
+    take(a)
+    expect(a.propose(new Uint8Array([1]), 1)).toEqual({ ok: true, seq: 1 })
+    const rd = take(a)
+    expect(rd.committed.map(e => e.submission?.seq)).toEqual([1])
+    expect(rd.outboxCommittedThrough).toBe(1)
+    expect(a.pendingSubmissions()).toEqual([])
+  })
+
   test('a new host makes no configuration change before an entry of its term committed', () => {
     const a = newCore('a')
     elect(a)
