@@ -1,0 +1,46 @@
+// `demes history ROOM [--limit N] [--after INDEX]`: committed messages in log order.
+import type { Command } from 'commander'
+import type { MessageView } from '../../node/api-types.js'
+import { DemesClient } from '../client.js'
+import { addClientOptions, addJsonOption, formatTime, indentContinuation, intOption, PeerNames, printJson, sanitize, type ClientFlags, type Io, type JsonFlag } from '../common.js'
+
+export const MAX_LIMIT = 1000
+
+interface HistoryFlags extends ClientFlags, JsonFlag {
+  limit?: number
+  after?: number
+}
+
+/** `[time] name: text`, continuation lines indented under the text. */
+export function formatMessage (m: MessageView, names: PeerNames, prefix = '', now?: number): string {
+  const head = `${prefix}[${formatTime(m.sentAt, now)}] ${sanitize(names.of(m.sender), true)}: `
+  return head + indentContinuation(sanitize(m.text), head.length)
+}
+
+export function register (parent: Command, io: Io): void {
+  addJsonOption(addClientOptions(parent
+    .command('history')
+    .argument('<room>', 'room id or name')
+    .description('print committed messages, oldest first')
+    .option('--limit <n>', `at most N messages (1..${MAX_LIMIT}; default 100)`, intOption(1, MAX_LIMIT))
+    .option('--after <index>', 'only messages after this log index (default 0)', intOption(0))))
+    .action(async (roomArg: string, opts: HistoryFlags) => {
+      const client = await DemesClient.connect(opts, io.env)
+      const room = await client.resolveRoom(roomArg)
+      const messages = await client.messages(room.roomId, { after: opts.after, limit: opts.limit })
+      if (opts.json === true) {
+        printJson(io, { messages })
+        return
+      }
+      if (messages.length === 0) {
+        io.stdout.write('no messages\n')
+        return
+      }
+      const [details, self] = await Promise.all([
+        client.room(room.roomId).catch(() => undefined),
+        client.info().catch(() => undefined)
+      ])
+      const names = new PeerNames(details?.members, self)
+      for (const m of messages) io.stdout.write(formatMessage(m, names, `#${m.index} `) + '\n')
+    })
+}
