@@ -82,6 +82,8 @@ export class DemesNode implements DemesNodeApi {
   async start (): Promise<void> {
     this.unsubscribe = this.libp2p.services.demes.onMessage((roomId, message) => { this.deliver(roomId, message) })
     await handleJoinProtocol(this.libp2p, async (request, joiner) => this.decideJoin(request.invite, joiner))
+    // Presence: a member's connection coming or going changes who is shown online.
+    for (const type of ['peer:connect', 'peer:disconnect'] as const) this.libp2p.addEventListener(type, this.onPresence)
     this.rttProbe = this.libp2p.services.demes.startRttProbe(() => this.allPeers(), RTT_PROBE_INTERVAL_MS, (peer, micros) => {
       for (const room of this.rooms.values()) room.driver.reportRtt(peer, micros)
     })
@@ -92,6 +94,7 @@ export class DemesNode implements DemesNodeApi {
     for (const room of this.rooms.values()) await room.driver.stop({ handover: true })
     this.rttProbe?.stop()
     this.unsubscribe?.()
+    for (const type of ['peer:connect', 'peer:disconnect'] as const) this.libp2p.removeEventListener(type, this.onPresence)
     await this.libp2p.unhandle('/demes/join/1.0.0')
   }
 
@@ -333,6 +336,13 @@ export class DemesNode implements DemesNodeApi {
         this.log('could not dial member %s: %s', member.peerId, (err as Error).message)
       }
     }))
+  }
+
+  private readonly onPresence = (event: CustomEvent<{ toString: () => string }>): void => {
+    const peer = event.detail.toString()
+    for (const room of this.rooms.values()) {
+      if (this.memberPeers(room).includes(peer)) this.emit({ type: 'members', roomId: room.roomId, members: this.memberViews(room) })
+    }
   }
 
   // ----- helpers --------------------------------------------------------------------------------

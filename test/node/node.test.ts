@@ -75,6 +75,9 @@ describe('DemesNode over libp2p (memory transport)', () => {
     await waitFor(() => [bob, carol].every(m => m.node.messages(roomId).length === 3))
     expect(texts(bob, roomId)).toEqual(texts(carol, roomId))
     expect(bob.node.outbox(roomId)).toEqual([])
+    // Presence: the dead host is shown offline.
+    const aliceId = alice.node.info().peerId
+    await waitFor(() => bob.events.some(e => e.type === 'members' && e.members.some(m => m.peerId === aliceId && !m.online)))
   })
 
   test('graceful stop of the host hands over to a backup', async () => {
