@@ -60,6 +60,8 @@ export class RaftCore {
   /** Host only: submissions that arrived ahead of a missing seq, per sender (bounded). */
   private heldSubmissions = new Map<string, Map<number, Submission>>()
   private heartbeatRound = 0
+  /** When the latest configuration committed (host only): bounds how long removed members are still served. */
+  private configCommittedAt = 0
   private readonly probeSentAt = new Map<number, number>()
 
   // Output waiting for the next ready().
@@ -772,8 +774,11 @@ export class RaftCore {
       this.succession = succession
       this.events.push({ type: 'succession', backups: [...succession] })
     }
+    this.pruneRemoved()
     for (const [id, pr] of this.progress) {
-      this.send(id, { heartbeat: { commitIndex: Math.min(pr.match, this.commitIndex), deliveredIndex: this.deliveredIndex, succession, probe: this.heartbeatRound } })
+      const commitIndex = Math.min(pr.match, this.commitIndex)
+      this.send(id, { heartbeat: { commitIndex, deliveredIndex: this.deliveredIndex, succession, probe: this.heartbeatRound } })
+      pr.sentCommit = Math.max(pr.sentCommit, commitIndex)
     }
   }
 
@@ -788,18 +793,26 @@ export class RaftCore {
     return rankSuccessors(candidates)
   }
 
-  /**
-   * Keeps one Progress per member of the latest configuration. A removed member keeps its Progress
-   * until its removal commits, so that it receives the entry removing it (and stops campaigning).
-   */
+  /** Keeps one Progress per member of the latest configuration (removed members: see pruneRemoved). */
   private syncProgress (): void {
     const config = this.log.latestConfig()
     for (const id of [...config.voters, ...config.learners]) {
       if (id !== this.id && !this.progress.has(id)) this.progress.set(id, new Progress(this.log.lastIndex() + 1, this.opts.limits.maxInflight))
     }
-    if (this.log.latestConfigIndex() > this.commitIndex) return
-    for (const id of [...this.progress.keys()]) {
-      if (!isMember(config, id)) this.progress.delete(id)
+  }
+
+  /**
+   * A removed member keeps receiving appends and heartbeats until it holds its removal and has been
+   * told it committed (it then stops campaigning and leaves), or for one election timeout at most.
+   */
+  private pruneRemoved (): void {
+    const config = this.log.latestConfig()
+    const configIndex = this.log.latestConfigIndex()
+    if (configIndex > this.commitIndex) return
+    for (const [id, pr] of this.progress) {
+      if (isMember(config, id)) continue
+      const informed = pr.match >= configIndex && pr.sentCommit >= configIndex
+      if (informed || this.now - this.configCommittedAt > this.opts.timing.electionTimeoutMs) this.progress.delete(id)
     }
   }
 
@@ -861,6 +874,7 @@ export class RaftCore {
 
   private commitTo (index: number): void {
     if (index <= this.commitIndex) return
+    const previousCommit = this.commitIndex
     for (const entry of this.log.slice(this.commitIndex + 1, index)) this.recordCommittedSeq(entry)
     this.commitIndex = index
     this.hardStateDirty = true
@@ -870,7 +884,7 @@ export class RaftCore {
       this.outboxCommittedThrough = ownCommitted
     }
     if (this.role === 'leader') {
-      this.syncProgress()
+      if (this.log.latestConfigIndex() > previousCommit && this.log.latestConfigIndex() <= index) this.configCommittedAt = this.now
       this.updateDelivered()
       const config = this.log.latestConfig()
       if (!isVoter(config, this.id) && this.log.latestConfigIndex() <= this.commitIndex) {
