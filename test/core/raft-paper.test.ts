@@ -802,6 +802,15 @@ describe('§3.10 leadership transfer', () => {
     ])
   })
 
+  test("TimeoutNow from a member that is not the host is refused ('not-host')", () => {
+    const b = followerOf('b', 'a', 2, 0)
+    b.step(msg('c', 'b', 2, { timeoutNow: {} }), 1)
+    const rd = take(b)
+    expect(reasons(rd)).toEqual(['not-host'])
+    expect(rd.messages).toEqual([])
+    expect(b.status()).toMatchObject({ role: 'follower', term: 2, leader: 'a' })
+  })
+
   test('a learner or non-voter ignores TimeoutNow', () => {
     const d = newCore('d', {}, undefined)
     d.step(msg('a', 'd', 2, { timeoutNow: {} }), 1)
