@@ -12,6 +12,8 @@ export class Progress {
   probeSent = false
   /** Commit index last told to this member, so commit-only appends are not repeated. */
   sentCommit = 0
+  /** When the host last heard from this member (host's clock); -Infinity if never. */
+  lastHeardAt = Number.NEGATIVE_INFINITY
   /** Heard from since the host's last CheckQuorum round. */
   recentActive = false
   /** Replicate state: last index of each batch in flight, with the heartbeat round it was sent in. */

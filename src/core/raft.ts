@@ -388,7 +388,7 @@ export class RaftCore {
     this.events.push({ type: 'role', role: 'leader', term: this.term })
     this.progress = new Map()
     this.syncProgress()
-    for (const pr of this.progress.values()) pr.recentActive = true
+    for (const pr of this.progress.values()) { pr.recentActive = true; pr.lastHeardAt = this.now }
     this.checkQuorumDeadline = this.now + this.opts.timing.electionTimeoutMs
     this.heartbeatDeadline = this.now + this.opts.timing.heartbeatIntervalMs
     // A no-op of the new term lets entries of earlier terms commit (Raft §5.4.2, §8).
@@ -590,6 +590,7 @@ export class RaftCore {
       return
     }
     pr.recentActive = true
+    pr.lastHeardAt = this.now
     if (m.appendResponse != null) this.handleAppendResponse(m.from, pr, m.appendResponse)
     else if (m.heartbeatResponse != null) this.handleHeartbeatResponse(m.from, pr, m.heartbeatResponse)
   }
@@ -789,7 +790,11 @@ export class RaftCore {
       if (b === this.id) return this.progress.get(a)?.reportedRtts.get(b) ?? this.progress.get(a)?.hostRttMicros
       return this.progress.get(a)?.reportedRtts.get(b)
     }
-    const candidates = voters.filter(v => v !== this.id).map(id => ({ id, match: this.progress.get(id)?.match ?? 0, rttSumMicros: rttSum(id, voters, rtt) }))
+    const responsiveSince = this.now - this.opts.timing.electionTimeoutMs
+    const candidates = voters.filter(v => v !== this.id).map(id => {
+      const pr = this.progress.get(id)
+      return { id, responsive: (pr?.lastHeardAt ?? Number.NEGATIVE_INFINITY) >= responsiveSince, match: pr?.match ?? 0, rttSumMicros: rttSum(id, voters, rtt) }
+    })
     return rankSuccessors(candidates)
   }
 

@@ -365,4 +365,21 @@ describe('failover with ranked succession', () => {
     for (const id of down) cluster.start(id)
     finish(r)
   })
+
+  test('a backup that stops answering drops to the end of the list, even in an idle room, so failover does not wait for it', () => {
+    const r = room()
+    const { cluster } = r
+    const [first] = succession(cluster)
+    cluster.crash(first)
+    cluster.runFor(TIMING.electionTimeoutMs + 4 * TIMING.heartbeatIntervalMs)
+    const list = succession(cluster)
+    expect(list.at(-1)).toBe(first)
+    // The host dies too: the new first backup takes over at rank 0's timeout, not one stagger later.
+    const crashedAt = cluster.time
+    cluster.crash('n1')
+    expect(cluster.runUntilTrue(() => cluster.leader() != null, 2000)).toBe(true)
+    expect(cluster.leader()).toBe(list[0])
+    expect(cluster.time - crashedAt).toBeLessThan(TIMING.electionTimeoutMs + TIMING.rankStaggerMs)
+    expect(r.checker.violations).toEqual([])
+  })
 })
