@@ -50,7 +50,7 @@ export function runSeed (opts: SeedOptions): SeedResult {
   const succession: SuccessionMode = rng.float() < 0.5 ? 'ranked' : 'randomized'
   const limits = {
     ...DEFAULT_LIMITS,
-    maxBatchEntries: pick(rng, [1, 1, 2, 3, 8, 64]),
+    maxBatchEntries: hostKillChance > 0 ? pick(rng, [1, 1, 2, 64]) : pick(rng, [1, 2, 3, 8, 64]),
     maxInflight: pick(rng, [1, 2, 4, 16]),
     maxSubmitBatch: pick(rng, [1, 4, 64])
   }
