@@ -1,0 +1,24 @@
+# A DeMeS node. Build: docker build -t demes .   Run: docker run -v demes-data:/data demes
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+# Native addons (if any) build from source: python3, make and g++ for node-gyp.
+RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json ./
+COPY proto ./proto
+COPY src ./src
+RUN npx tsc -p tsconfig.json && npm prune --omit=dev
+
+FROM node:20-bookworm-slim
+WORKDIR /app
+COPY --from=build /app/package.json ./
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+RUN ln -s /app/dist/src/cli/demes.js /usr/local/bin/demes && chmod +x /app/dist/src/cli/demes.js
+ENV DEMES_HOME=/data
+VOLUME /data
+# libp2p (TCP). The HTTP API listens on the container's loopback only: use `docker exec <c> demes ...`.
+EXPOSE 4001
+ENTRYPOINT ["demes"]
+CMD ["start", "--listen", "/ip4/0.0.0.0/tcp/4001"]
