@@ -60,14 +60,6 @@ export class RaftLog {
     return 0
   }
 
-  /** The first index of the term at `index` in this log (for the host's fast backtracking hint). */
-  firstIndexOfTerm (index: number): number {
-    const term = this.term(index)
-    let i = index
-    while (i > 1 && this.term(i - 1) === term) i--
-    return i
-  }
-
   /** The last index whose term is at most `term`, searching down from `from`. */
   lastIndexAtOrBelowTerm (term: number, from: number): number {
     let i = Math.min(from, this.lastIndex())

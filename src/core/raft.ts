@@ -542,12 +542,9 @@ export class RaftCore {
       respond({ ...base, success: false, matchIndex: 0, conflictIndex: hintIndex, conflictTerm: this.log.term(hintIndex) ?? 0, lastLogIndex: this.log.lastIndex(), rejectedPrevIndex: ae.prevLogIndex })
       return
     }
+    // prevLogIndex >= commitIndex here, so a conflict can only be past the commit: committed entries are never replaced.
     const conflict = this.log.findConflict(ae.entries)
     if (conflict !== 0) {
-      if (conflict <= this.commitIndex) {
-        this.reject(from, 'overwrites-committed', `entry ${conflict} conflicts with commit ${this.commitIndex}`)
-        return
-      }
       const fresh = ae.entries.slice(conflict - ae.entries[0].index)
       this.appendLocal(fresh)
     }

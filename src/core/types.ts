@@ -6,7 +6,7 @@ export type Role = 'follower' | 'preCandidate' | 'candidate' | 'leader'
 export type RejectReason =
   | 'wrong-recipient' | 'from-self' | 'malformed' | 'stale-term' | 'in-lease'
   | 'oversize-batch' | 'oversize-payload' | 'index-gap' | 'bad-entry-term' | 'malformed-entry'
-  | 'overwrites-committed' | 'not-a-member' | 'sender-mismatch' | 'not-host' | 'transfer-in-progress'
+  | 'not-a-member' | 'sender-mismatch' | 'not-host' | 'transfer-in-progress'
   | 'seq-gap' | 'config-change-in-flight' | 'config-invalid' | 'too-many-members'
 
 export type CoreEvent =
