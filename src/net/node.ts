@@ -3,6 +3,7 @@ import '../polyfill.js'
 import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
 import { bootstrap } from '@libp2p/bootstrap'
+import { gossipsub } from '@libp2p/gossipsub'
 import { identify } from '@libp2p/identify'
 import { mdns } from '@libp2p/mdns'
 import { memory } from '@libp2p/memory'
@@ -11,6 +12,7 @@ import { tcp } from '@libp2p/tcp'
 import { createLibp2p } from 'libp2p'
 import { demesService } from './service.js'
 import type { DemesService, DemesServiceInit } from './service.js'
+import type { GossipSub } from '@libp2p/gossipsub'
 import type { Identify } from '@libp2p/identify'
 import type { ComponentLogger, Libp2p, PrivateKey } from '@libp2p/interface'
 import type { MulticastDNSInit } from '@libp2p/mdns'
@@ -24,6 +26,8 @@ export type DemesServices = {
   identify: Identify
   ping: Ping
   demes: DemesService
+  /** Room presence (src/node/presence.ts). */
+  pubsub: GossipSub
 }
 
 export type DemesLibp2p = Libp2p<DemesServices>
@@ -49,7 +53,7 @@ export interface DemesNodeOptions {
   start?: boolean
 }
 
-/** A libp2p 3 node with noise, yamux, identify, ping and the DeMeS service as `services.demes`. */
+/** A libp2p 3 node with noise, yamux, identify, ping, gossipsub (`services.pubsub`) and the DeMeS service as `services.demes`. */
 export async function createDemesLibp2p (options: DemesNodeOptions = {}): Promise<DemesLibp2p> {
   const transport = options.transport ?? 'tcp'
   const listen = options.listen ?? (transport === 'tcp' ? [...DEFAULT_TCP_LISTEN] : [`/memory/${crypto.randomUUID()}`])
@@ -70,7 +74,9 @@ export async function createDemesLibp2p (options: DemesNodeOptions = {}): Promis
     services: {
       identify: identify(),
       ping: ping(),
-      demes: demesService(options.demes)
+      demes: demesService(options.demes),
+      // Signed messages only; a room's presence topic is small, so publishing with no mesh peer yet is fine.
+      pubsub: gossipsub({ allowPublishToZeroTopicPeers: true, ignoreDuplicatePublishError: true })
     },
     // Not started yet, so the discovery listener below cannot miss an early event.
     start: false
