@@ -1,0 +1,76 @@
+import { MemoryStore, type RoomStore } from './memory.js'
+
+export interface StoredRoom {
+  roomId: string
+  name: string
+}
+
+/**
+ * A node's durable storage: which rooms it is in, each room's RoomStore, and the addresses of the
+ * peers it met (so a restarted node can find the other members again). Calls are synchronous and
+ * durable when they return.
+ */
+export interface Storage {
+  /** Stored rooms, oldest first. */
+  rooms: () => StoredRoom[]
+  /** Records a new room with an empty state. Throws if the room is already stored. */
+  createRoom: (roomId: string, name: string) => void
+  /** Forgets a room and everything stored for it. Deleting an unknown room does nothing. */
+  deleteRoom: (roomId: string) => void
+  /** The durable state of a stored room. Throws if the room is not stored. */
+  roomStore: (roomId: string) => RoomStore
+  /** The last listen addresses recorded for each peer. */
+  peerAddrs: () => Map<string, string[]>
+  /** Replaces the recorded addresses of a peer (an empty list forgets it). */
+  savePeerAddrs: (peerId: string, addrs: string[]) => void
+  close: () => void
+}
+
+/** Bounds on what a peer's address record holds: it comes from the network and goes back into the peer store. */
+export const MAX_PEER_ADDRS = 16
+export const MAX_ADDR_LENGTH = 1024
+
+/** Keeps at most MAX_PEER_ADDRS distinct, non-empty addresses of sensible length. */
+export function boundedAddrs (addrs: readonly string[]): string[] {
+  return [...new Set(addrs.filter(a => typeof a === 'string' && a.length > 0 && a.length <= MAX_ADDR_LENGTH))].slice(0, MAX_PEER_ADDRS)
+}
+
+/**
+ * Storage held in memory (tests, simulator). A node restarted in the same process with the same
+ * MemoryStorage object resumes its rooms, as it would from disk.
+ */
+export class MemoryStorage implements Storage {
+  private readonly stored = new Map<string, { name: string, store: MemoryStore }>()
+  private readonly addrs = new Map<string, string[]>()
+
+  rooms (): StoredRoom[] {
+    return [...this.stored].map(([roomId, { name }]) => ({ roomId, name }))
+  }
+
+  createRoom (roomId: string, name: string): void {
+    if (this.stored.has(roomId)) throw new Error(`room ${roomId} is already stored`)
+    this.stored.set(roomId, { name, store: new MemoryStore() })
+  }
+
+  deleteRoom (roomId: string): void {
+    this.stored.delete(roomId)
+  }
+
+  roomStore (roomId: string): RoomStore {
+    const room = this.stored.get(roomId)
+    if (room == null) throw new Error(`room ${roomId} is not stored`)
+    return room.store
+  }
+
+  peerAddrs (): Map<string, string[]> {
+    return new Map([...this.addrs].map(([peer, addrs]) => [peer, [...addrs]]))
+  }
+
+  savePeerAddrs (peerId: string, addrs: string[]): void {
+    const kept = boundedAddrs(addrs)
+    if (kept.length === 0) this.addrs.delete(peerId)
+    else this.addrs.set(peerId, kept)
+  }
+
+  close (): void {}
+}

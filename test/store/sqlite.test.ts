@@ -1,0 +1,150 @@
+import { afterAll, describe, expect, test } from '@jest/globals'
+import { mkdtempSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import Database from 'better-sqlite3'
+import { SCHEMA_VERSION, SqliteRoomStore, SqliteStorage, StorageError } from '../../src/store/sqlite.js'
+import type { RoomStore } from '../../src/store/memory.js'
+import { entries, ready, roomStoreSuite, submission } from './suite.js'
+
+const root = mkdtempSync(join(tmpdir(), 'demes-sqlite-'))
+let files = 0
+const opened: SqliteStorage[] = []
+const newPath = (): string => join(root, `t${files++}.db`)
+const open = (path: string): SqliteStorage => {
+  const storage = SqliteStorage.open(path)
+  opened.push(storage)
+  return storage
+}
+
+afterAll(() => {
+  for (const s of opened) s.close()
+  rmSync(root, { recursive: true, force: true })
+})
+
+// Each store gets its own file; reopen opens a second connection to the same file.
+const paths = new WeakMap<RoomStore, string>()
+roomStoreSuite('SQLite', {
+  create: () => {
+    const path = newPath()
+    const storage = open(path)
+    storage.createRoom('room-1', 'test room')
+    const store = storage.roomStore('room-1')
+    paths.set(store, path)
+    return store
+  },
+  reopen: store => open(paths.get(store) as string).roomStore((store as SqliteRoomStore).roomId)
+})
+
+describe('SqliteStorage', () => {
+  test('rooms are recorded and deleted with everything stored for them; several rooms share one file', () => {
+    const storage = open(newPath())
+    storage.createRoom('r1', 'one')
+    storage.createRoom('r2', 'two')
+    expect(() => { storage.createRoom('r1', 'again') }).toThrow('already stored')
+    storage.roomStore('r1').persist(ready({ entries: entries(1, 5, 1), outboxAppend: [submission('me', 1)], hardState: { term: 1, vote: '', commitIndex: 5, lastSeq: 1 } }))
+    storage.roomStore('r2').persist(ready({ entries: entries(1, 2, 4) }))
+    expect(storage.rooms()).toEqual([{ roomId: 'r1', name: 'one' }, { roomId: 'r2', name: 'two' }])
+    const r1 = storage.roomStore('r1')
+    storage.deleteRoom('r1')
+    storage.deleteRoom('r1') // idempotent
+    expect(storage.rooms()).toEqual([{ roomId: 'r2', name: 'two' }])
+    expect(() => r1.load()).toThrow('closed or the room deleted')
+    expect(() => storage.roomStore('r1')).toThrow('not stored')
+    // Re-creating it starts empty: nothing of the old room is left behind.
+    storage.createRoom('r1', 'one again')
+    expect(storage.roomStore('r1').load()).toEqual({ hardState: { term: 0, vote: '', commitIndex: 0, lastSeq: 0 }, entries: [], outbox: [] })
+    expect(storage.roomStore('r2').load().entries).toEqual(entries(1, 2, 4))
+  })
+
+  test('reopening after close keeps everything: rooms, hard state, log, outbox, peer addresses', () => {
+    const path = newPath()
+    const first = SqliteStorage.open(path)
+    first.createRoom('r', 'kept')
+    first.roomStore('r').persist(ready({ hardState: { term: 3, vote: 'peer-b', commitIndex: 4, lastSeq: 2 }, entries: entries(1, 6, 3), outboxAppend: [submission('me', 1), submission('me', 2)] }))
+    first.roomStore('r').persist(ready({ outboxCommittedThrough: 1 }))
+    first.savePeerAddrs('peer-b', ['/ip4/127.0.0.1/tcp/4001', '/ip4/127.0.0.1/tcp/4001', '/ip4/10.0.0.1/tcp/4001'])
+    first.savePeerAddrs('peer-c', ['/ip4/127.0.0.1/tcp/4002'])
+    first.savePeerAddrs('peer-c', [])
+    first.close()
+    const second = open(path)
+    expect(second.rooms()).toEqual([{ roomId: 'r', name: 'kept' }])
+    expect(second.roomStore('r').load()).toEqual({ hardState: { term: 3, vote: 'peer-b', commitIndex: 4, lastSeq: 2 }, entries: entries(1, 6, 3), outbox: [submission('me', 2)] })
+    expect(second.peerAddrs()).toEqual(new Map([['peer-b', ['/ip4/127.0.0.1/tcp/4001', '/ip4/10.0.0.1/tcp/4001']]]))
+    expect(second.integrityCheck()).toEqual(['ok'])
+    expect(second.durability()).toEqual({ journalMode: 'wal', synchronous: 2 })
+    const db = new Database(path, { readonly: true })
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal')
+    expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION)
+    db.close()
+  })
+
+  test('a garbage file is reported with its name and left untouched', () => {
+    const path = newPath()
+    const garbage = Buffer.from('this is not a database, just some text that happens to be long enough '.repeat(100))
+    writeFileSync(path, garbage)
+    expect(() => SqliteStorage.open(path)).toThrow(StorageError)
+    expect(() => SqliteStorage.open(path)).toThrow(path)
+    expect(readFileSync(path)).toEqual(garbage)
+  })
+
+  test('a truncated database is reported, not used', () => {
+    const path = newPath()
+    const storage = SqliteStorage.open(path)
+    storage.createRoom('r', 'big')
+    storage.roomStore('r').persist(ready({ entries: entries(1, 3000, 1) }))
+    storage.close()
+    const size = statSync(path).size
+    truncateSync(path, Math.floor(size / 2) + 100) // mid-page: pages and b-trees are cut
+    expect(() => SqliteStorage.open(path)).toThrow(new RegExp(`${path.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}.*(corrupt|malformed|not a database)`))
+    truncateSync(path, 50) // not even a whole header
+    expect(() => SqliteStorage.open(path)).toThrow(StorageError)
+    expect(statSync(path).size).toBe(50)
+  })
+
+  test('a database from a newer DeMeS is refused with a clear error', () => {
+    const path = newPath()
+    SqliteStorage.open(path).close()
+    const db = new Database(path)
+    db.pragma(`user_version = ${SCHEMA_VERSION + 1}`)
+    db.close()
+    expect(() => SqliteStorage.open(path)).toThrow(`schema version ${SCHEMA_VERSION + 1}`)
+  })
+
+  test('another application\'s SQLite database is refused', () => {
+    const path = newPath()
+    const db = new Database(path)
+    db.exec('CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT)')
+    db.close()
+    expect(() => SqliteStorage.open(path)).toThrow('not a DeMeS database')
+  })
+
+  test('damaged rows are reported naming the room and index, not crashed on', () => {
+    const path = newPath()
+    const storage = open(path)
+    storage.createRoom('r', 'damaged')
+    storage.roomStore('r').persist(ready({ entries: entries(1, 5, 1), outboxAppend: [submission('me', 1)] }))
+    const db = new Database(path)
+    db.prepare('UPDATE log SET entry = ? WHERE room_id = ? AND idx = 3').run(Buffer.from([0xff, 0xff, 0xff, 0xff]), 'r')
+    expect(() => storage.roomStore('r').load()).toThrow(/room r: log entry 3 does not decode/)
+    db.prepare('UPDATE log SET entry = zeroblob(2000000) WHERE room_id = ? AND idx = 3').run('r')
+    expect(() => storage.roomStore('r').load()).toThrow(/room r: log entry 3: .*larger than/)
+    db.prepare('DELETE FROM log WHERE room_id = ? AND idx = 3').run('r')
+    expect(() => storage.roomStore('r').load()).toThrow(/room r: log entry 4: expected index 3/)
+    db.prepare('DELETE FROM log WHERE room_id = ?').run('r')
+    db.prepare('UPDATE outbox SET submission = ? WHERE room_id = ?').run(Buffer.from([0x0a, 0x80]), 'r')
+    expect(() => storage.roomStore('r').load()).toThrow(/room r: outbox seq 1 does not decode/)
+    db.close()
+  })
+
+  test('100,000 entries in one Ready are written and read back', () => {
+    const storage = open(newPath())
+    storage.createRoom('r', 'many')
+    const store = storage.roomStore('r')
+    const many = entries(1, 100_000, 1)
+    store.persist(ready({ entries: many, hardState: { term: 1, vote: '', commitIndex: 100_000, lastSeq: 0 } }))
+    const loaded = store.load()
+    expect(loaded.entries).toHaveLength(100_000)
+    expect(loaded.entries[99_999]).toEqual(many[99_999])
+  })
+})
