@@ -6,10 +6,13 @@ import { toString as uint8ArrayToString } from 'uint8arrays/to-string'
 import { startApiServer } from '../api/server.js'
 import { loadOrCreateIdentity } from '../crypto/identity.js'
 import { createDemesLibp2p } from '../net/node.js'
+import { SqliteStorage } from '../store/sqlite.js'
 import type { DaemonOptions } from './api-types.js'
 import { DemesNode } from './node.js'
 
 export const NODE_FILE = 'node.json'
+/** The node's rooms (logs, hard state, outbox) and the members' last known addresses. */
+export const DB_FILE = 'demes.db'
 
 export interface RunningDaemon {
   node: DemesNode
@@ -24,15 +27,30 @@ export async function startDaemon (opts: DaemonOptions): Promise<RunningDaemon> 
   await mkdir(opts.dataDir, { recursive: true, mode: 0o700 })
   const identity = await loadOrCreateIdentity(opts.dataDir)
   for (const warning of identity.warnings) process.stderr.write(`demes: warning: ${warning}\n`)
-  const libp2p = await createDemesLibp2p({
-    transport: 'tcp',
-    listen: opts.listen,
-    bootstrap: opts.bootstrap,
-    mdns: opts.mdns,
-    privateKey: identity.privateKey
-  })
-  const node = new DemesNode({ libp2p, privateKey: identity.privateKey, name: opts.name, profile: opts.profile, logger: log })
-  await node.start()
+  // Opened first: a damaged or newer database stops the start with a clear error, before anything listens.
+  const storage = SqliteStorage.open(join(opts.dataDir, DB_FILE))
+  let libp2p: Awaited<ReturnType<typeof createDemesLibp2p>>
+  try {
+    libp2p = await createDemesLibp2p({
+      transport: 'tcp',
+      listen: opts.listen,
+      bootstrap: opts.bootstrap,
+      mdns: opts.mdns,
+      privateKey: identity.privateKey
+    })
+  } catch (err) {
+    storage.close()
+    throw err
+  }
+  const node = new DemesNode({ libp2p, privateKey: identity.privateKey, name: opts.name, profile: opts.profile, logger: log, storage })
+  try {
+    await node.start()
+  } catch (err) {
+    await node.stop().catch(() => {})
+    await libp2p.stop()
+    storage.close()
+    throw err
+  }
   const [host, port] = splitHostPort(opts.api)
   const token = uint8ArrayToString(randomBytes(24), 'base64url')
   let api: Awaited<ReturnType<typeof startApiServer>>
@@ -41,6 +59,7 @@ export async function startDaemon (opts: DaemonOptions): Promise<RunningDaemon> 
   } catch (err) {
     await node.stop()
     await libp2p.stop()
+    storage.close()
     throw err
   }
   const nodeFile = join(opts.dataDir, NODE_FILE)
@@ -59,6 +78,7 @@ export async function startDaemon (opts: DaemonOptions): Promise<RunningDaemon> 
         await api.close()
         await node.stop()
         await libp2p.stop()
+        storage.close()
       })()
       await stopping
     }

@@ -3,7 +3,7 @@ import { EventEmitter } from 'node:events'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
 import { toString as uint8ArrayToString } from 'uint8arrays/to-string'
-import type { Ed25519PrivateKey, Libp2p, Logger } from '@libp2p/interface'
+import type { Ed25519PrivateKey, IdentifyResult, Libp2p, Logger } from '@libp2p/interface'
 import { ConfigChangeType, EntryType } from '../../proto/raft.js'
 import type { Entry, RaftMessage, Submission } from '../../proto/raft.js'
 import type { JoinResponse } from '../../proto/join.js'
@@ -11,11 +11,12 @@ import { ChatProjection, encodeChatBody, MAX_TEXT_BYTES, type ChatMessage } from
 import { coreOptions, TIMING_PROFILES, type TimingProfile } from '../core/options.js'
 import { RaftCore } from '../core/raft.js'
 import { seededRng } from '../core/rng.js'
-import type { CoreEvent } from '../core/types.js'
+import type { CoreEvent, DurableState, Ready } from '../core/types.js'
 import { createInvite, parseInvite } from '../crypto/invite.js'
 import { submissionSigningBytes, verifySubmission } from '../crypto/submission.js'
 import type { DemesService } from '../net/service.js'
-import { MemoryStore } from '../store/memory.js'
+import type { RoomStore } from '../store/memory.js'
+import { MAX_PEER_ADDRS, MemoryStorage, type Storage } from '../store/storage.js'
 import { ApiError, MAX_ROOM_NAME_LENGTH, type DemesNodeApi, type MemberView, type MessageView, type NodeEvent, type NodeInfo, type OutboxItem, type RoomDetails, type RoomSummary } from './api-types.js'
 import { handleJoinProtocol, requestJoin } from './join.js'
 import { RoomDriver } from './room.js'
@@ -34,6 +35,12 @@ export interface DemesNodeOptions {
   name: string
   profile: TimingProfile
   logger: Logger
+  /**
+   * Where rooms live: each room's term, vote, log and outbox, and the members' last known addresses.
+   * A node started again with the same storage resumes its rooms. Default: in memory (tests). The
+   * node does not close it: whoever opened it does, after stop().
+   */
+  storage?: Storage
 }
 
 interface Room {
@@ -55,7 +62,7 @@ interface Room {
 /**
  * One DeMeS node: its rooms, each a RoomDriver fed by the DeMeS libp2p service, with signatures
  * checked before anything reaches a core, the chat projection, and the application interface.
- * Rooms live in memory for now: a restarted node forgets its rooms (durable rooms come with the store).
+ * Rooms are kept in the node's Storage: on start it resumes every stored room from its durable state.
  */
 export class DemesNode implements DemesNodeApi {
   private readonly libp2p: Libp2p<{ demes: DemesService }>
@@ -65,6 +72,9 @@ export class DemesNode implements DemesNodeApi {
   private readonly profile: TimingProfile
   private readonly log: Logger
   private readonly rooms = new Map<string, Room>()
+  private readonly storage: Storage
+  /** Addresses last written to storage per peer, so identify pushes that change nothing write nothing. */
+  private readonly savedAddrs = new Map<string, string>()
   private readonly events = new EventEmitter<{ event: [NodeEvent] }>()
   private rttProbe: { stop: () => void } | undefined
   private unsubscribe: (() => void) | undefined
@@ -76,10 +86,15 @@ export class DemesNode implements DemesNodeApi {
     this.name = opts.name
     this.profile = opts.profile
     this.log = opts.logger
+    this.storage = opts.storage ?? new MemoryStorage()
     this.events.setMaxListeners(0)
   }
 
   async start (): Promise<void> {
+    // The members' addresses recorded before, so the resumed rooms can reach them again.
+    await this.restorePeerAddrs()
+    for (const { roomId, name } of this.storage.rooms()) this.resumeRoom(roomId, name)
+    this.libp2p.addEventListener('peer:identify', this.onIdentify)
     this.unsubscribe = this.libp2p.services.demes.onMessage((roomId, message) => { this.deliver(roomId, message) })
     await handleJoinProtocol(this.libp2p, async (request, joiner) => this.decideJoin(request.invite, joiner))
     // Presence: a member's connection coming or going changes who is shown online.
@@ -92,6 +107,8 @@ export class DemesNode implements DemesNodeApi {
   /** Stops every room (a host hands over first), then the network handlers. */
   async stop (): Promise<void> {
     for (const room of this.rooms.values()) await room.driver.stop({ handover: true })
+    await this.recordMemberAddrs()
+    this.libp2p.removeEventListener('peer:identify', this.onIdentify)
     this.rttProbe?.stop()
     this.unsubscribe?.()
     for (const type of ['peer:connect', 'peer:disconnect'] as const) this.libp2p.removeEventListener(type, this.onPresence)
@@ -107,7 +124,7 @@ export class DemesNode implements DemesNodeApi {
   async createRoom (name: string): Promise<{ roomId: string }> {
     const roomName = checkRoomName(name)
     const roomId = uint8ArrayToString(randomBytes(16), 'base58btc')
-    const room = this.openRoom(roomId, roomName, MemoryStore.from(RaftCore.bootstrap([this.peerId])))
+    const room = this.openRoom(roomId, roomName, this.newRoomStore(roomId, roomName, RaftCore.bootstrap([this.peerId])))
     room.driver.campaign()
     return { roomId }
   }
@@ -140,7 +157,7 @@ export class DemesNode implements DemesNodeApi {
     }
     if (!response.accepted) throw new ApiError('conflict', `join refused: ${response.reason}`)
     // A joiner starts with an empty log: it accepts the host's log and becomes a learner, then a voter.
-    const room = existing ?? this.openRoom(invite.roomId, invite.roomName, new MemoryStore())
+    const room = existing ?? this.openRoom(invite.roomId, invite.roomName, this.newRoomStore(invite.roomId, invite.roomName))
     for (const member of response.members) room.introducedBy.add(member.peerId)
     await this.dialMembers(response)
     // Until promoted, ask again now and then: the host accepts one membership change at a time.
@@ -165,6 +182,7 @@ export class DemesNode implements DemesNodeApi {
     const left = await waitFor(() => !this.rooms.has(roomId), 5000)
     await room.driver.stop({ handover: false })
     this.rooms.delete(roomId)
+    this.forgetRoom(roomId)
     if (!left) this.log('left room %s before the removal was confirmed', roomId)
   }
 
@@ -210,7 +228,47 @@ export class DemesNode implements DemesNodeApi {
 
   // ----- rooms ----------------------------------------------------------------------------------
 
-  private openRoom (roomId: string, name: string, store: MemoryStore): Room {
+  /** Records a new room in storage, with the durable state it starts from (a joiner starts empty). */
+  private newRoomStore (roomId: string, name: string, initial?: DurableState): RoomStore {
+    // A room left earlier may linger if the node stopped before forgetting it: a new room starts clean.
+    if (this.storage.rooms().some(r => r.roomId === roomId)) this.storage.deleteRoom(roomId)
+    this.storage.createRoom(roomId, name)
+    const store = this.storage.roomStore(roomId)
+    if (initial != null) store.persist(initialReady(initial))
+    return store
+  }
+
+  /** A stored room after a restart: the core re-emits its committed entries, which rebuild the chat projection. */
+  private resumeRoom (roomId: string, name: string): void {
+    const room = this.openRoom(roomId, name, this.storage.roomStore(roomId))
+    const { voters, learners } = room.driver.status().config
+    if (voters.length === 0 && learners.length === 0) {
+      // A join that never received the room's log: nobody would talk to this node here; the invite can be used again.
+      this.log('room %s: the join did not complete before the node stopped, forgetting it', roomId)
+      void room.driver.stop({ handover: false })
+      this.rooms.delete(roomId)
+      this.storage.deleteRoom(roomId)
+      return
+    }
+    this.log('room %s resumed at term %d, commit %d', roomId, room.driver.status().term, room.driver.status().commitIndex)
+  }
+
+  /**
+   * Deletes a room this node is out of. Deferred: the removal is seen while the driver is still
+   * working through a Ready, which it finishes persisting first.
+   */
+  private forgetRoom (roomId: string): void {
+    setImmediate(() => {
+      if (this.rooms.has(roomId)) return // joined again meanwhile
+      try {
+        this.storage.deleteRoom(roomId)
+      } catch (err) {
+        this.log.error('room %s: could not delete it from storage: %e', roomId, err)
+      }
+    })
+  }
+
+  private openRoom (roomId: string, name: string, store: RoomStore): Room {
     const rng = seededRng(randomInt(0, 2 ** 31 - 1))
     const privateKey = this.privateKey
     const core = coreOptions(this.peerId, rng, {
@@ -283,6 +341,7 @@ export class DemesNode implements DemesNodeApi {
         this.log('room %s: this node was removed', room.roomId)
         this.rooms.delete(room.roomId)
         void room.driver.stop({ handover: false })
+        this.forgetRoom(room.roomId)
         return
       }
     }
@@ -330,12 +389,57 @@ export class DemesNode implements DemesNodeApi {
     await Promise.all(response.members.filter(m => m.peerId !== this.peerId).map(async member => {
       try {
         const peer = peerIdFromString(member.peerId)
-        if (member.addrs.length > 0) await this.libp2p.peerStore.merge(peer, { multiaddrs: member.addrs.slice(0, 16).map(a => multiaddr(a)) })
+        if (member.addrs.length > 0) {
+          const addrs = member.addrs.slice(0, MAX_PEER_ADDRS)
+          await this.libp2p.peerStore.merge(peer, { multiaddrs: addrs.map(a => multiaddr(a)) })
+          this.saveAddrs(member.peerId, addrs)
+        }
         await this.libp2p.dial(peer, { signal: AbortSignal.timeout(5000) })
       } catch (err) {
         this.log('could not dial member %s: %s', member.peerId, (err as Error).message)
       }
     }))
+  }
+
+  /** A member told us its listen addresses (identify): record them for the next start. */
+  private readonly onIdentify = (event: CustomEvent<IdentifyResult>): void => {
+    const peer = event.detail.peerId.toString()
+    if (!this.isKnownPeer(peer)) return
+    this.saveAddrs(peer, event.detail.listenAddrs.map(a => a.toString()))
+  }
+
+  private isKnownPeer (peer: string): boolean {
+    for (const room of this.rooms.values()) if (room.introducedBy.has(peer) || this.memberPeers(room).includes(peer)) return true
+    return false
+  }
+
+  private saveAddrs (peer: string, addrs: string[]): void {
+    if (peer === this.peerId || addrs.length === 0) return
+    const key = JSON.stringify(addrs)
+    if (this.savedAddrs.get(peer) === key) return
+    try {
+      this.storage.savePeerAddrs(peer, addrs)
+      this.savedAddrs.set(peer, key)
+    } catch (err) {
+      this.log.error('could not record the addresses of %s: %e', peer, err)
+    }
+  }
+
+  /** On stop: what the peer store knows of every member's addresses. */
+  private async recordMemberAddrs (): Promise<void> {
+    for (const peer of this.allPeers()) this.saveAddrs(peer, await this.addrsOf(peer))
+  }
+
+  private async restorePeerAddrs (): Promise<void> {
+    for (const [peer, addrs] of this.storage.peerAddrs()) {
+      if (peer === this.peerId) continue
+      try {
+        await this.libp2p.peerStore.merge(peerIdFromString(peer), { multiaddrs: addrs.map(a => multiaddr(a)) })
+        this.savedAddrs.set(peer, JSON.stringify(addrs))
+      } catch (err) {
+        this.log('ignoring stored addresses of %s: %s', peer, (err as Error).message)
+      }
+    }
   }
 
   private readonly onPresence = (event: CustomEvent<{ toString: () => string }>): void => {
@@ -392,6 +496,11 @@ export class DemesNode implements DemesNodeApi {
   private emit (event: NodeEvent): void {
     this.events.emit('event', event)
   }
+}
+
+/** The durable starting state of a room, as the Ready that writes it. */
+function initialReady (state: DurableState): Ready {
+  return { hardState: state.hardState, entries: state.entries, outboxAppend: state.outbox, messages: [], committed: [], events: [] }
 }
 
 function isMemberIn (room: Room, peerId: string): boolean {
