@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals'
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -211,4 +211,17 @@ describe('daemons restarted on the same data directory (SQLite)', () => {
     expect(db.pragma('quick_check', { simple: true })).toBe('ok')
     db.close()
   }, 180_000)
+
+  test('a daemon whose database is garbage refuses to start, names the file, and leaves it as it was', () => {
+    const dir = join(root, 'broken')
+    mkdirSync(dir, { recursive: true })
+    const garbage = Buffer.from('not a database '.repeat(500))
+    writeFileSync(join(dir, 'demes.db'), garbage)
+    const r = spawnSync(process.execPath, [CLI, 'start', '--data-dir', dir, '--listen', '/ip4/127.0.0.1/tcp/0', '--no-mdns', '--api', '127.0.0.1:0', '--name', 'broken'], { encoding: 'utf8', timeout: 30_000 })
+    expect(r.status).not.toBe(0)
+    expect(r.stderr).toContain(join(dir, 'demes.db'))
+    expect(r.stderr).toMatch(/not a database/)
+    expect(r.stderr).not.toMatch(/\n\s+at /) // a message, not a stack trace
+    expect(readFileSync(join(dir, 'demes.db'))).toEqual(garbage)
+  })
 })
