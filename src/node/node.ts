@@ -3,6 +3,7 @@ import { EventEmitter } from 'node:events'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
 import { toString as uint8ArrayToString } from 'uint8arrays/to-string'
+import type { GossipSub } from '@libp2p/gossipsub'
 import type { Ed25519PrivateKey, IdentifyResult, Libp2p, Logger } from '@libp2p/interface'
 import { ConfigChangeType, EntryType } from '../../proto/raft.js'
 import type { Entry, RaftMessage, Submission } from '../../proto/raft.js'
@@ -19,6 +20,7 @@ import type { RoomStore } from '../store/memory.js'
 import { MAX_PEER_ADDRS, MemoryStorage, type Storage } from '../store/storage.js'
 import { ApiError, MAX_ROOM_NAME_LENGTH, type DemesNodeApi, type MemberView, type MessageView, type NodeEvent, type NodeInfo, type OutboxItem, type RoomDetails, type RoomSummary } from './api-types.js'
 import { handleJoinProtocol, requestJoin } from './join.js'
+import { RoomPresence, type Presence } from './presence.js'
 import { RoomDriver } from './room.js'
 
 const DEFAULT_INVITE_TTL_MS = 24 * 3600_000
@@ -30,7 +32,7 @@ const RTT_PROBE_INTERVAL_MS = 5000
 const MAX_INBOUND_BACKLOG = 4096
 
 export interface DemesNodeOptions {
-  libp2p: Libp2p<{ demes: DemesService }>
+  libp2p: Libp2p<{ demes: DemesService, pubsub: GossipSub }>
   privateKey: Ed25519PrivateKey
   name: string
   profile: TimingProfile
@@ -65,7 +67,7 @@ interface Room {
  * Rooms are kept in the node's Storage: on start it resumes every stored room from its durable state.
  */
 export class DemesNode implements DemesNodeApi {
-  private readonly libp2p: Libp2p<{ demes: DemesService }>
+  private readonly libp2p: Libp2p<{ demes: DemesService, pubsub: GossipSub }>
   private readonly privateKey: Ed25519PrivateKey
   private readonly peerId: string
   private readonly name: string
@@ -77,6 +79,9 @@ export class DemesNode implements DemesNodeApi {
   private readonly savedAddrs = new Map<string, string>()
   private readonly events = new EventEmitter<{ event: [NodeEvent] }>()
   private rttProbe: { stop: () => void } | undefined
+  private readonly presence: RoomPresence
+  /** Names members announced (presence); not part of the replicated state. */
+  private readonly names = new Map<string, string>()
   private unsubscribe: (() => void) | undefined
 
   constructor (opts: DemesNodeOptions) {
@@ -88,17 +93,19 @@ export class DemesNode implements DemesNodeApi {
     this.log = opts.logger
     this.storage = opts.storage ?? new MemoryStorage()
     this.events.setMaxListeners(0)
+    this.presence = new RoomPresence(opts.libp2p.services.pubsub, () => ({ name: this.name, addrs: this.ownAddrs() }), p => { this.onAnnouncement(p) }, this.log)
   }
 
   async start (): Promise<void> {
     // The members' addresses recorded before, so the resumed rooms can reach them again.
     await this.restorePeerAddrs()
+    this.presence.start()
     for (const { roomId, name } of this.storage.rooms()) this.resumeRoom(roomId, name)
     this.libp2p.addEventListener('peer:identify', this.onIdentify)
     this.unsubscribe = this.libp2p.services.demes.onMessage((roomId, message) => { this.deliver(roomId, message) })
     await handleJoinProtocol(this.libp2p, async (request, joiner) => this.decideJoin(request.invite, joiner))
-    // Presence: a member's connection coming or going changes who is shown online.
-    for (const type of ['peer:connect', 'peer:disconnect'] as const) this.libp2p.addEventListener(type, this.onPresence)
+    // A member's connection coming or going changes who is shown online.
+    for (const type of ['peer:connect', 'peer:disconnect'] as const) this.libp2p.addEventListener(type, this.onConnectionChange)
     this.rttProbe = this.libp2p.services.demes.startRttProbe(() => this.allPeers(), RTT_PROBE_INTERVAL_MS, (peer, micros) => {
       for (const room of this.rooms.values()) room.driver.reportRtt(peer, micros)
     })
@@ -111,7 +118,8 @@ export class DemesNode implements DemesNodeApi {
     this.libp2p.removeEventListener('peer:identify', this.onIdentify)
     this.rttProbe?.stop()
     this.unsubscribe?.()
-    for (const type of ['peer:connect', 'peer:disconnect'] as const) this.libp2p.removeEventListener(type, this.onPresence)
+    for (const type of ['peer:connect', 'peer:disconnect'] as const) this.libp2p.removeEventListener(type, this.onConnectionChange)
+    this.presence.stop()
     await this.libp2p.unhandle('/demes/join/1.0.0')
   }
 
@@ -247,6 +255,7 @@ export class DemesNode implements DemesNodeApi {
       this.log('room %s: the join did not complete before the node stopped, forgetting it', roomId)
       void room.driver.stop({ handover: false })
       this.rooms.delete(roomId)
+      this.presence.leave(roomId)
       this.storage.deleteRoom(roomId)
       return
     }
@@ -258,6 +267,7 @@ export class DemesNode implements DemesNodeApi {
    * working through a Ready, which it finishes persisting first.
    */
   private forgetRoom (roomId: string): void {
+    this.presence.leave(roomId)
     setImmediate(() => {
       if (this.rooms.has(roomId)) return // joined again meanwhile
       try {
@@ -280,6 +290,7 @@ export class DemesNode implements DemesNodeApi {
     driver.on('committed', entries => { this.applyCommitted(room, entries) })
     driver.on('event', event => { this.onCoreEvent(room, event) })
     this.rooms.set(roomId, room)
+    this.presence.join(roomId)
     driver.start()
     return room
   }
@@ -442,10 +453,29 @@ export class DemesNode implements DemesNodeApi {
     }
   }
 
-  private readonly onPresence = (event: CustomEvent<{ toString: () => string }>): void => {
-    const peer = event.detail.toString()
+  private readonly onConnectionChange = (event: CustomEvent<{ toString: () => string }>): void => {
+    this.membersChanged(event.detail.toString())
+  }
+
+  private membersChanged (peer: string): void {
     for (const room of this.rooms.values()) {
       if (this.memberPeers(room).includes(peer)) this.emit({ type: 'members', roomId: room.roomId, members: this.memberViews(room) })
+    }
+  }
+
+  /** A member's presence announcement: its name for display, its addresses for reconnecting. */
+  private onAnnouncement (presence: Presence): void {
+    const room = this.rooms.get(presence.roomId)
+    if (room == null || !this.memberPeers(room).includes(presence.peerId)) {
+      this.log('presence: ignoring an announcement from non-member %s in %s', presence.peerId, presence.roomId)
+      return
+    }
+    this.saveAddrs(presence.peerId, presence.addrs)
+    this.libp2p.peerStore.merge(peerIdFromString(presence.peerId), { multiaddrs: presence.addrs.map(a => multiaddr(a)) })
+      .catch((err: unknown) => { this.log('presence: bad addresses from %s: %s', presence.peerId, (err as Error).message) })
+    if (this.names.get(presence.peerId) !== presence.name) {
+      this.names.set(presence.peerId, presence.name)
+      this.membersChanged(presence.peerId)
     }
   }
 
@@ -466,7 +496,7 @@ export class DemesNode implements DemesNodeApi {
     const { voters, learners } = room.driver.status().config
     const view = (peerId: string, role: 'voter' | 'learner'): MemberView => ({
       peerId,
-      ...(peerId === this.peerId ? { name: this.name } : {}),
+      ...(peerId === this.peerId ? { name: this.name } : this.names.has(peerId) ? { name: this.names.get(peerId) } : {}),
       role,
       online: peerId === this.peerId || this.libp2p.getConnections(peerIdFromString(peerId)).length > 0
     })

@@ -1,4 +1,4 @@
-import type { GossipSub, Message } from '@libp2p/gossipsub'
+import type { GossipSub, Message, SubscriptionChangeData } from '@libp2p/gossipsub'
 import { PresenceAnnouncement } from '../../proto/net.js'
 
 export const PRESENCE_INTERVAL_MS = 10_000
@@ -38,6 +38,7 @@ export class RoomPresence {
 
   start (): void {
     this.pubsub.addEventListener('message', this.onMessage)
+    this.pubsub.addEventListener('subscription-change', this.onSubscriptionChange)
     this.timer = setInterval(() => { for (const roomId of this.rooms) this.announce(roomId) }, this.intervalMs)
     this.timer.unref()
   }
@@ -45,7 +46,8 @@ export class RoomPresence {
   stop (): void {
     clearInterval(this.timer)
     this.pubsub.removeEventListener('message', this.onMessage)
-    for (const roomId of this.rooms) this.pubsub.unsubscribe(presenceTopic(roomId))
+    this.pubsub.removeEventListener('subscription-change', this.onSubscriptionChange)
+    for (const roomId of this.rooms) this.unsubscribe(roomId)
     this.rooms.clear()
   }
 
@@ -57,8 +59,7 @@ export class RoomPresence {
   }
 
   leave (roomId: string): void {
-    if (!this.rooms.delete(roomId)) return
-    this.pubsub.unsubscribe(presenceTopic(roomId))
+    if (this.rooms.delete(roomId)) this.unsubscribe(roomId)
   }
 
   /** Announces now (also after joining, so the others learn the name without waiting a period). */
@@ -66,6 +67,24 @@ export class RoomPresence {
     const { name, addrs } = this.self()
     const data = PresenceAnnouncement.encode({ roomId, name: name.slice(0, MAX_NAME_LENGTH), addrs: addrs.filter(a => a.length <= MAX_ADDR_LENGTH).slice(0, MAX_ADDRS) })
     this.pubsub.publish(presenceTopic(roomId), data).catch((err: unknown) => { this.log('presence: could not publish in %s: %s', roomId, (err as Error).message) })
+  }
+
+  private unsubscribe (roomId: string): void {
+    try {
+      this.pubsub.unsubscribe(presenceTopic(roomId))
+    } catch {
+      // libp2p already stopped (a crash, or stopping in the other order): nothing left to unsubscribe.
+    }
+  }
+
+  /** Someone new on a room's topic: tell them who we are now rather than at the next period. */
+  private readonly onSubscriptionChange = (event: CustomEvent<SubscriptionChangeData>): void => {
+    for (const { topic, subscribe } of event.detail.subscriptions) {
+      if (!subscribe) continue
+      const roomId = [...this.rooms].find(r => presenceTopic(r) === topic)
+      // Published once the subscription has been processed, so the newcomer is on the topic.
+      if (roomId != null) setTimeout(() => { if (this.rooms.has(roomId)) this.announce(roomId) }, 50).unref()
+    }
   }
 
   private readonly onMessage = (event: CustomEvent<Message>): void => {

@@ -60,6 +60,9 @@ describe('DemesNode over libp2p (memory transport)', () => {
     expect(texts(bob, roomId)).toEqual(texts(alice, roomId))
     expect(texts(carol, roomId)).toEqual(texts(alice, roomId))
     expect(new Set(texts(alice, roomId)).size).toBe(30)
+    // Presence (gossipsub): every member learns the others' names.
+    await waitFor(() => [alice, bob, carol].every(m => m.node.room(roomId).members.every(x => x.name != null)))
+    expect(carol.node.room(roomId).members.map(x => x.name).sort()).toEqual(['alice', 'bob', 'carol'])
     // Receipts reach delivered for the sender's own messages.
     await waitFor(() => bob.events.filter(e => e.type === 'receipt' && e.status === 'delivered').length === 10)
   })
