@@ -24,6 +24,8 @@ export interface RoomDetails {
   name: string
   term: number
   host: string | null
+  /** The host's ranked backups, best first: who takes over if the host disappears. */
+  backups: string[]
   commitIndex: number
   members: MemberView[]
 }

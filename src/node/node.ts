@@ -197,7 +197,7 @@ export class DemesNode implements DemesNodeApi {
   room (roomId: string): RoomDetails {
     const room = this.room$(roomId)
     const status = room.driver.status()
-    return { roomId, name: room.name, term: status.term, host: status.leader, commitIndex: status.commitIndex, members: this.memberViews(room) }
+    return { roomId, name: room.name, term: status.term, host: status.leader, backups: status.succession, commitIndex: status.commitIndex, members: this.memberViews(room) }
   }
 
   send (roomId: string, text: string): { id: string, status: 'pending' } {

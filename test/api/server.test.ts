@@ -75,6 +75,7 @@ class FakeNode implements DemesNodeApi {
       name: r.name,
       term: 3,
       host: '12D3KooWFake',
+      backups: [],
       commitIndex: r.messages.length,
       members: [{ peerId: '12D3KooWFake', name: 'alice', role: 'voter', online: true }]
     }
@@ -310,6 +311,7 @@ describe('routes', () => {
       name: 'friends',
       term: 3,
       host: '12D3KooWFake',
+      backups: [],
       commitIndex: 0,
       members: [{ peerId: '12D3KooWFake', name: 'alice', role: 'voter', online: true }]
     })

@@ -83,6 +83,26 @@ describe('DemesNode over libp2p (memory transport)', () => {
     await waitFor(() => bob.events.some(e => e.type === 'members' && e.members.some(m => m.peerId === aliceId && !m.online)))
   })
 
+  test('five members: the host and its first backup killed together, the second backup takes over', async () => {
+    const five = await Promise.all(['alice', 'bob', 'carol', 'dave', 'erin'].map(startMember))
+    members = five
+    const [alice] = five
+    const { roomId } = await alice.node.createRoom('five')
+    await waitFor(() => alice.node.room(roomId).host === alice.node.info().peerId)
+    for (const joiner of five.slice(1)) await joiner.node.join(await alice.node.createInvite(roomId))
+    const byId = new Map(five.map(m => [m.node.info().peerId, m]))
+    // Wait until every member has heard the full succession list.
+    await waitFor(() => five.every(m => m.node.room(roomId).backups.length === 4))
+    const { host, backups } = alice.node.room(roomId)
+    await Promise.resolve(byId.get(host as string)?.libp2p.stop())
+    await Promise.resolve(byId.get(backups[0])?.libp2p.stop())
+    const third = byId.get(backups[1]) as Member
+    await waitFor(() => third.node.room(roomId).host === backups[1])
+    third.node.send(roomId, 'three of five carry on')
+    const survivors = five.filter(m => m.node.info().peerId !== host && m.node.info().peerId !== backups[0])
+    await waitFor(() => survivors.every(m => m.node.messages(roomId).length === 1))
+  })
+
   test('graceful stop of the host hands over to a backup', async () => {
     const { roomId, alice, bob, carol } = await roomOfThree()
     const term = alice.node.room(roomId).term

@@ -28,7 +28,7 @@ export function formatRoomDetails (room: RoomDetails, self?: NodeInfo): string {
     sanitize(names.of(m.peerId), true),
     m.role,
     m.online ? 'online' : 'offline',
-    m.peerId === room.host ? 'host' : '',
+    m.peerId === room.host ? 'host' : room.backups.includes(m.peerId) ? `backup ${room.backups.indexOf(m.peerId) + 1}` : '',
     m.peerId
   ])
   const widths = [0, 1, 2, 3].map(i => Math.max(0, ...rows.map(r => r[i].length)))
