@@ -20,6 +20,16 @@ export function encodeChatBody (text: string): Uint8Array<ArrayBuffer> {
   return ChatBody.encode({ text }) as Uint8Array<ArrayBuffer>
 }
 
+/** The text of a chat payload, or null when it is not a (bounded) ChatBody. */
+export function decodeChatBody (payload: Uint8Array): string | null {
+  if (payload.byteLength > MAX_TEXT_BYTES + 8) return null
+  try {
+    return ChatBody.decode(payload).text
+  } catch {
+    return null
+  }
+}
+
 /**
  * The chat state of one room: the projection of its committed log (messages in log order, members).
  * It only reads entries; the log is the source of truth.
@@ -41,11 +51,8 @@ export class ChatProjection {
       }
       const submission = entry.submission
       if (entry.type !== EntryType.ENTRY_SUBMISSION || submission == null) continue
-      let text: string
-      try {
-        if (submission.payload.byteLength > MAX_TEXT_BYTES + 8) throw new Error('oversize chat body')
-        text = ChatBody.decode(submission.payload).text
-      } catch {
+      const text = decodeChatBody(submission.payload)
+      if (text == null) {
         this.undecodable++
         continue
       }

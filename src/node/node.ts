@@ -8,7 +8,7 @@ import type { Ed25519PrivateKey, IdentifyResult, Libp2p, Logger } from '@libp2p/
 import { ConfigChangeType, EntryType } from '../../proto/raft.js'
 import type { Entry, RaftMessage, Submission } from '../../proto/raft.js'
 import type { JoinResponse } from '../../proto/join.js'
-import { ChatProjection, encodeChatBody, MAX_TEXT_BYTES, type ChatMessage } from '../chat/projection.js'
+import { ChatProjection, decodeChatBody, encodeChatBody, MAX_TEXT_BYTES, type ChatMessage } from '../chat/projection.js'
 import { coreOptions, TIMING_PROFILES, type TimingProfile } from '../core/options.js'
 import { RaftCore } from '../core/raft.js'
 import { seededRng } from '../core/rng.js'
@@ -185,6 +185,14 @@ export class DemesNode implements DemesNodeApi {
 
   async leave (roomId: string): Promise<void> {
     const room = this.room$(roomId)
+    const members = this.memberPeers(room)
+    if (members.length === 1 && members[0] === this.peerId) {
+      // The last member: nobody to hand the room to; it simply ends here.
+      await room.driver.stop({ handover: false })
+      this.rooms.delete(roomId)
+      this.forgetRoom(roomId)
+      return
+    }
     const result = room.driver.changeMembership(ConfigChangeType.REMOVE, this.peerId)
     if (!result.ok && result.reason !== 'not-host') throw new ApiError('conflict', `cannot leave now: ${result.reason}`)
     const left = await waitFor(() => !this.rooms.has(roomId), 5000)
@@ -223,7 +231,7 @@ export class DemesNode implements DemesNodeApi {
     return room.driver.pendingSubmissions().map(s => ({
       id: `${s.sender}:${s.seq}`,
       seq: s.seq,
-      text: decodeText(s),
+      text: decodeChatBody(s.payload) ?? '',
       sentAt: s.sentAt,
       status: room.sequenced.has(s.seq) ? 'sequenced' : 'pending'
     }))
@@ -324,7 +332,7 @@ export class DemesNode implements DemesNodeApi {
 
   /** Every submission, whether submitted to us as host or replicated to us, must carry its sender's valid signature. */
   private async checkSignatures (roomId: string, message: RaftMessage): Promise<string | null> {
-    const submissions: Submission[] = message.submit?.submissions ?? []
+    const submissions: Submission[] = [...(message.submit?.submissions ?? [])]
     for (const entry of message.appendEntries?.entries ?? []) if (entry.submission != null) submissions.push(entry.submission)
     for (const submission of submissions) {
       const verdict = await verifySubmission(roomId, submission)
@@ -550,11 +558,6 @@ function checkRoomName (name: unknown): string {
 
 function messageView (m: ChatMessage): MessageView {
   return { index: m.index, term: m.term, id: m.id, sender: m.sender, text: m.text, sentAt: m.sentAt, status: m.status }
-}
-
-function decodeText (submission: Submission): string {
-  const [message] = new ChatProjection().apply([{ index: 0, term: 0, type: EntryType.ENTRY_SUBMISSION, submission, prevHash: new Uint8Array(), hostSignature: new Uint8Array() }])
-  return message?.text ?? ''
 }
 
 /** Ed25519 signing is synchronous in Node; the core needs the signature as it assigns the seq. */

@@ -123,6 +123,15 @@ describe('DemesNode over libp2p (memory transport)', () => {
     await waitFor(() => alice.node.messages(roomId).length === 1)
   })
 
+  test('the last member can leave its room', async () => {
+    const solo = await startMember('solo')
+    members = [solo]
+    const { roomId } = await solo.node.createRoom('alone')
+    await waitFor(() => solo.node.room(roomId).host != null)
+    await solo.node.leave(roomId)
+    expect(solo.node.listRooms()).toEqual([])
+  })
+
   test('bad input is refused with a clear error', async () => {
     const { roomId, alice } = await roomOfThree()
     expect(() => alice.node.send(roomId, '')).toThrow('empty')
