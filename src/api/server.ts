@@ -119,6 +119,7 @@ const LIMIT_PATTERN = '^([1-9][0-9]{0,2}|1000)$'
 /** Friendlier text for the query parameters validated by pattern (coercion is off, so they arrive as strings). */
 const PATTERN_HINTS: Record<string, string> = {
   '/after': 'after must be an integer >= 0',
+  '/before': 'before must be an integer >= 0',
   '/limit': `limit must be an integer from 1 to ${MAX_MESSAGES_LIMIT}`
 }
 
@@ -354,23 +355,26 @@ export async function startApiServer (opts: ApiServerOptions): Promise<ApiServer
     return await reply.code(202).send({ id, status: 'pending' })
   })
 
-  // GET /rooms/:roomId/messages?after=&limit=
-  app.get<{ Params: { roomId: string }, Querystring: { after?: string, limit?: string } }>(`${API_PREFIX}/rooms/:roomId/messages`, {
+  // GET /rooms/:roomId/messages?after=&limit= or ?before=&limit=
+  app.get<{ Params: { roomId: string }, Querystring: { after?: string, before?: string, limit?: string } }>(`${API_PREFIX}/rooms/:roomId/messages`, {
     schema: {
       params: roomParams,
       querystring: {
         type: 'object',
         properties: {
           after: { type: 'string', pattern: AFTER_PATTERN },
+          before: { type: 'string', pattern: AFTER_PATTERN },
           limit: { type: 'string', pattern: LIMIT_PATTERN }
         },
         additionalProperties: false
       }
     }
   }, async (request) => {
-    const after = request.query.after === undefined ? 0 : Number(request.query.after)
+    const { after, before } = request.query
+    if (after !== undefined && before !== undefined) throw new ApiError('bad-request', 'give after or before, not both')
     const limit = request.query.limit === undefined ? DEFAULT_MESSAGES_LIMIT : Number(request.query.limit)
-    return { messages: node.messages(request.params.roomId, { after, limit }) }
+    const page = before !== undefined ? { before: Number(before) } : { after: after === undefined ? 0 : Number(after) }
+    return { messages: node.messages(request.params.roomId, { ...page, limit }) }
   })
 
   // GET /rooms/:roomId/outbox

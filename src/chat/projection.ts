@@ -98,6 +98,18 @@ export class ChatProjection {
     return this.messages.slice(lo, lo + limit)
   }
 
+  /** The last `limit` committed messages with log index below `before`, oldest first (paging backwards). */
+  pageBefore (before: number, limit: number): ChatMessage[] {
+    let lo = 0
+    let hi = this.messages.length
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1
+      if (this.messages[mid].index < before) lo = mid + 1
+      else hi = mid
+    }
+    return this.messages.slice(Math.max(0, lo - limit), lo)
+  }
+
   all (): readonly ChatMessage[] {
     return this.messages
   }

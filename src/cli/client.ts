@@ -150,9 +150,10 @@ export class DemesClient {
     return await this.request('POST', `/rooms/${enc(roomId)}/messages`, { text })
   }
 
-  async messages (roomId: string, opts: { after?: number, limit?: number } = {}): Promise<MessageView[]> {
+  async messages (roomId: string, opts: { after?: number, before?: number, limit?: number } = {}): Promise<MessageView[]> {
     const q = new URLSearchParams()
     if (opts.after != null) q.set('after', String(opts.after))
+    if (opts.before != null) q.set('before', String(opts.before))
     if (opts.limit != null) q.set('limit', String(opts.limit))
     const qs = q.size > 0 ? `?${q.toString()}` : ''
     return (await this.request<{ messages: MessageView[] }>('GET', `/rooms/${enc(roomId)}/messages${qs}`)).messages

@@ -81,8 +81,11 @@ export interface DemesNodeApi {
   room: (roomId: string) => RoomDetails
   /** Throws ApiError('bad-request') for empty or oversize text, 'not-found' for an unknown room. */
   send: (roomId: string, text: string) => { id: string, status: 'pending' }
-  /** Committed messages after log index `after` (default 0), at most `limit` (default 100, max 1000). */
-  messages: (roomId: string, opts?: { after?: number, limit?: number }) => MessageView[]
+  /**
+   * Committed messages in log order, at most `limit` (default 100, max 1000): those after log index
+   * `after` (default 0), or, paging backwards, the last ones before log index `before`.
+   */
+  messages: (roomId: string, opts?: { after?: number, before?: number, limit?: number }) => MessageView[]
   outbox: (roomId: string) => OutboxItem[]
   /** Live events; returns the unsubscribe function. */
   subscribe: (listener: (event: NodeEvent) => void) => () => void

@@ -221,9 +221,12 @@ export class DemesNode implements DemesNodeApi {
     return { id, status: 'pending' }
   }
 
-  messages (roomId: string, opts: { after?: number, limit?: number } = {}): MessageView[] {
+  messages (roomId: string, opts: { after?: number, before?: number, limit?: number } = {}): MessageView[] {
     const room = this.room$(roomId)
-    return room.chat.page(opts.after ?? 0, Math.min(opts.limit ?? 100, 1000)).map(messageView)
+    const limit = Math.min(opts.limit ?? 100, 1000)
+    if (opts.before != null && opts.after != null) throw new ApiError('bad-request', 'give after or before, not both')
+    const page = opts.before != null ? room.chat.pageBefore(opts.before, limit) : room.chat.page(opts.after ?? 0, limit)
+    return page.map(messageView)
   }
 
   outbox (roomId: string): OutboxItem[] {

@@ -18,7 +18,7 @@ class FakeNode implements DemesNodeApi {
   listeners = new Set<(event: NodeEvent) => void>()
   seq = 0
   lastInviteOpts: { ttlMs?: number } | undefined
-  lastMessagesOpts: { after?: number, limit?: number } | undefined
+  lastMessagesOpts: { after?: number, before?: number, limit?: number } | undefined
   lastJoinSignal: AbortSignal | undefined
   left: string[] = []
   /** When set, join waits on this instead of answering at once. */
@@ -90,11 +90,12 @@ class FakeNode implements DemesNodeApi {
     return { id, status: 'pending' }
   }
 
-  messages (roomId: string, opts?: { after?: number, limit?: number }): MessageView[] {
+  messages (roomId: string, opts?: { after?: number, before?: number, limit?: number }): MessageView[] {
     const r = this.get(roomId)
     this.lastMessagesOpts = opts
-    const after = opts?.after ?? 0
     const limit = opts?.limit ?? 100
+    if (opts?.before != null) return r.messages.filter(m => m.index < (opts.before as number)).slice(-limit)
+    const after = opts?.after ?? 0
     return r.messages.filter(m => m.index > after).slice(0, limit)
   }
 
@@ -348,6 +349,17 @@ describe('routes', () => {
     expect(node.lastMessagesOpts).toEqual({ after: 0, limit: 1000 })
     expectError(await call('GET', '/api/v1/rooms/nope/messages'), 404, 'not-found')
   })
+
+  test('GET /rooms/:roomId/messages?before= pages backwards; after and before together are refused', async () => {
+    await node.createRoom('r')
+    node.commit('room-1', 50)
+    const page = await call('GET', '/api/v1/rooms/room-1/messages?before=21&limit=3')
+    expect(page.status).toBe(200)
+    expect(page.body.messages.map((m: MessageView) => m.index)).toEqual([18, 19, 20])
+    expect(node.lastMessagesOpts).toEqual({ before: 21, limit: 3 })
+    expectError(await call('GET', '/api/v1/rooms/room-1/messages?before=5&after=1'), 400, 'bad-request')
+    expectError(await call('GET', '/api/v1/rooms/room-1/messages?before=-1'), 400, 'bad-request')
+  })
 })
 
 // ---- validation and errors ----------------------------------------------------------------------
@@ -374,7 +386,7 @@ describe('validation and error mapping', () => {
     expectError(await call('POST', '/api/v1/rooms', { body: { name: 'x', extra: 1 } }), 400, 'bad-request')
     expectError(await call('POST', '/api/v1/rooms/room-1/invites', { body: { ttl: 5 } }), 400, 'bad-request')
     expectError(await call('POST', '/api/v1/rooms/room-1/leave', { body: { now: true } }), 400, 'bad-request')
-    expectError(await call('GET', '/api/v1/rooms/room-1/messages?before=3'), 400, 'bad-request')
+    expectError(await call('GET', '/api/v1/rooms/room-1/messages?since=3'), 400, 'bad-request')
     expectError(await call('GET', '/api/v1/node?x=1'), 400, 'bad-request')
     expect(node.rooms).toHaveLength(1)
     expect(node.rooms[0].outbox).toEqual([])

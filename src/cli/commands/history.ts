@@ -1,14 +1,15 @@
-// `demes history ROOM [--limit N] [--after INDEX]`: committed messages in log order.
+// `demes history ROOM [--limit N] [--after INDEX | --before INDEX]`: committed messages in log order.
 import type { Command } from 'commander'
 import type { MessageView } from '../../node/api-types.js'
 import { DemesClient } from '../client.js'
-import { addClientOptions, addJsonOption, formatTime, indentContinuation, intOption, PeerNames, printJson, sanitize, type ClientFlags, type Io, type JsonFlag } from '../common.js'
+import { addClientOptions, addJsonOption, formatTime, indentContinuation, intOption, PeerNames, printJson, sanitize, UsageError, type ClientFlags, type Io, type JsonFlag } from '../common.js'
 
 export const MAX_LIMIT = 1000
 
 interface HistoryFlags extends ClientFlags, JsonFlag {
   limit?: number
   after?: number
+  before?: number
 }
 
 /** `[time] name: text`, continuation lines indented under the text. */
@@ -23,11 +24,13 @@ export function register (parent: Command, io: Io): void {
     .argument('<room>', 'room id or name')
     .description('print committed messages, oldest first')
     .option('--limit <n>', `at most N messages (1..${MAX_LIMIT}; default 100)`, intOption(1, MAX_LIMIT))
-    .option('--after <index>', 'only messages after this log index (default 0)', intOption(0))))
+    .option('--after <index>', 'only messages after this log index (default 0)', intOption(0))
+    .option('--before <index>', 'page backwards: the last messages before this log index', intOption(0))))
     .action(async (roomArg: string, opts: HistoryFlags) => {
+      if (opts.after != null && opts.before != null) throw new UsageError('give --after or --before, not both')
       const client = await DemesClient.connect(opts, io.env)
       const room = await client.resolveRoom(roomArg)
-      const messages = await client.messages(room.roomId, { after: opts.after, limit: opts.limit })
+      const messages = await client.messages(room.roomId, { after: opts.after, before: opts.before, limit: opts.limit })
       if (opts.json === true) {
         printJson(io, { messages })
         return
