@@ -26,6 +26,7 @@ import { RoomDriver } from './room.js'
 const DEFAULT_INVITE_TTL_MS = 24 * 3600_000
 const MAX_INVITE_TTL_MS = 30 * 24 * 3600_000
 const JOIN_RETRY_MS = 1000
+const JOIN_POLL_MS = 20
 const JOIN_DEADLINE_MS = 60_000
 const RTT_PROBE_INTERVAL_MS = 5000
 /** Inbound messages waiting for signature checks, per room; beyond this they are dropped (the protocol retries). */
@@ -168,11 +169,13 @@ export class DemesNode implements DemesNodeApi {
     const room = existing ?? this.openRoom(invite.roomId, invite.roomName, this.newRoomStore(invite.roomId, invite.roomName))
     for (const member of response.members) room.introducedBy.add(member.peerId)
     await this.dialMembers(response)
-    // Until promoted, ask again now and then: the host accepts one membership change at a time.
+    // Until promoted, watch closely and ask again now and then: the host accepts one membership change at a time.
+    let askedAt = Date.now()
     while (!isVoterIn(room, this.peerId)) {
       if (signal.aborted) throw new ApiError('unavailable', 'joined the room but was not made a voter in time')
-      await sleep(JOIN_RETRY_MS, signal).catch(() => {})
-      if (isVoterIn(room, this.peerId) || signal.aborted) continue
+      await sleep(JOIN_POLL_MS, signal).catch(() => {})
+      if (isVoterIn(room, this.peerId) || signal.aborted || Date.now() - askedAt < JOIN_RETRY_MS) continue
+      askedAt = Date.now()
       if (!room.driver.status().config.learners.includes(this.peerId)) {
         await requestJoin(this.libp2p, invite.inviter, invite.addrs, code, signal).then(async r => {
           for (const member of r.members) room.introducedBy.add(member.peerId)
