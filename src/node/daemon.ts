@@ -75,8 +75,9 @@ export async function startDaemon (opts: DaemonOptions): Promise<RunningDaemon> 
     stop: async () => {
       stopping ??= (async () => {
         await rm(nodeFile, { force: true })
-        await api.close()
+        // Hand hosted rooms over first: closing the API can wait seconds for idle client connections.
         await node.stop()
+        await api.close()
         await libp2p.stop()
         storage.close()
       })()
