@@ -2,6 +2,7 @@ import { afterEach, describe, expect, test } from '@jest/globals'
 import { createDemesLibp2p, type DemesLibp2p } from '../../src/net/node.js'
 import { RoomPresence, type Presence } from '../../src/node/presence.js'
 import { PresenceAnnouncement } from '../../proto/net.js'
+import { waitFor } from '../helpers/wait.js'
 
 const nodes: DemesLibp2p[] = []
 const presences: RoomPresence[] = []
@@ -9,14 +10,6 @@ afterEach(async () => {
   for (const p of presences.splice(0)) p.stop()
   for (const n of nodes.splice(0)) await n.stop()
 })
-
-async function waitFor (predicate: () => boolean, timeoutMs = 15_000): Promise<void> {
-  const end = Date.now() + timeoutMs
-  while (!predicate()) {
-    if (Date.now() > end) throw new Error('condition not reached in time')
-    await new Promise(resolve => setTimeout(resolve, 20))
-  }
-}
 
 describe('room presence over gossipsub', () => {
   test('members learn each other\'s names and addresses; announcements for other rooms are ignored', async () => {

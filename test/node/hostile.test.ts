@@ -6,6 +6,7 @@ import { encodeChatBody } from '../../src/chat/projection.js'
 import { signSubmission } from '../../src/crypto/submission.js'
 import { createDemesLibp2p, type DemesLibp2p } from '../../src/net/node.js'
 import { DemesNode } from '../../src/node/node.js'
+import { waitFor } from '../helpers/wait.js'
 
 interface Member { node: DemesNode, libp2p: DemesLibp2p }
 const started: DemesLibp2p[] = []
@@ -19,14 +20,6 @@ async function startMember (name: string): Promise<Member> {
   started.push(libp2p)
   nodes.push(node)
   return { node, libp2p }
-}
-
-async function waitFor (predicate: () => boolean, timeoutMs = 15_000): Promise<void> {
-  const end = Date.now() + timeoutMs
-  while (!predicate()) {
-    if (Date.now() > end) throw new Error('condition not reached in time')
-    await new Promise(resolve => setTimeout(resolve, 10))
-  }
 }
 
 afterEach(async () => {

@@ -4,6 +4,7 @@ import { defaultLogger } from '@libp2p/logger'
 import { createDemesLibp2p, type DemesLibp2p } from '../../src/net/node.js'
 import { DemesNode } from '../../src/node/node.js'
 import type { NodeEvent } from '../../src/node/api-types.js'
+import { waitFor } from '../helpers/wait.js'
 
 interface Member { node: DemesNode, libp2p: DemesLibp2p, events: NodeEvent[] }
 
@@ -15,14 +16,6 @@ async function startMember (name: string): Promise<Member> {
   const events: NodeEvent[] = []
   node.subscribe(e => events.push(e))
   return { node, libp2p, events }
-}
-
-async function waitFor (predicate: () => boolean, timeoutMs = 15_000): Promise<void> {
-  const end = Date.now() + timeoutMs
-  while (!predicate()) {
-    if (Date.now() > end) throw new Error('condition not reached in time')
-    await new Promise(resolve => setTimeout(resolve, 10))
-  }
 }
 
 const texts = (m: Member, roomId: string): string[] => m.node.messages(roomId, { limit: 1000 }).map(x => `${x.id} ${x.text}`)

@@ -5,6 +5,7 @@ import { defaultLogger } from '@libp2p/logger'
 import { createDemesLibp2p, type DemesLibp2p } from '../../src/net/node.js'
 import { DemesNode } from '../../src/node/node.js'
 import { MemoryStorage } from '../../src/store/storage.js'
+import { waitFor } from '../helpers/wait.js'
 
 // A node restarted in the same process with the same storage object resumes its rooms, as a daemon
 // restarted on the same data directory does (test/e2e/restart.test.ts covers the real thing).
@@ -36,14 +37,6 @@ async function crash (m: Member): Promise<void> {
 /** The same identity and storage; a new address unless `sameAddress` (a daemon restarted with the same --listen). */
 async function restart (m: Member, sameAddress = false): Promise<Member> {
   return boot(m.name, m.privateKey, m.storage, sameAddress ? m.listen : undefined)
-}
-
-async function waitFor (predicate: () => boolean, timeoutMs = 20_000): Promise<void> {
-  const end = Date.now() + timeoutMs
-  while (!predicate()) {
-    if (Date.now() > end) throw new Error('condition not reached in time')
-    await new Promise(resolve => setTimeout(resolve, 10))
-  }
 }
 
 const log = (m: Member, roomId: string): string[] => m.node.messages(roomId, { limit: 1000 }).map(x => `${x.index} ${x.id} ${x.text}`)

@@ -6,6 +6,7 @@ import { RaftCore } from '../../src/core/raft.js'
 import { seededRng } from '../../src/core/rng.js'
 import { RoomDriver } from '../../src/node/room.js'
 import { MemoryStore } from '../../src/store/memory.js'
+import { waitFor } from '../helpers/wait.js'
 
 /** Three drivers with real timers (fast profile) joined by an in-process network that can drop members. */
 function makeRoom (ids: string[]) {
@@ -30,14 +31,6 @@ function makeRoom (ids: string[]) {
   const kill = async (id: string): Promise<void> => { down.add(id); await drivers.get(id)?.stop({ handover: false }) }
   const stopAll = async (): Promise<void> => { for (const d of drivers.values()) await d.stop({ handover: false }) }
   return { drivers, chats, host, kill, down, stopAll }
-}
-
-async function waitFor (predicate: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const end = Date.now() + timeoutMs
-  while (!predicate()) {
-    if (Date.now() > end) throw new Error('condition not reached in time')
-    await new Promise(resolve => setTimeout(resolve, 5))
-  }
 }
 
 const ids = ['alice', 'bob', 'carol']
