@@ -315,6 +315,11 @@ export class RaftCore {
     }
   }
 
+  /** The latest configuration (cheap: no copy; callers must not mutate it). */
+  configuration (): Configuration {
+    return this.log.latestConfig()
+  }
+
   entryAt (index: number): Entry | undefined {
     return this.log.entry(index)
   }

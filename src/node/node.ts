@@ -176,7 +176,7 @@ export class DemesNode implements DemesNodeApi {
       await sleep(JOIN_POLL_MS, signal).catch(() => {})
       if (isVoterIn(room, this.peerId) || signal.aborted || Date.now() - askedAt < JOIN_RETRY_MS) continue
       askedAt = Date.now()
-      if (!room.driver.status().config.learners.includes(this.peerId)) {
+      if (!room.driver.configuration().learners.includes(this.peerId)) {
         await requestJoin(this.libp2p, invite.inviter, invite.addrs, code, signal).then(async r => {
           for (const member of r.members) room.introducedBy.add(member.peerId)
           await this.dialMembers(r)
@@ -263,7 +263,7 @@ export class DemesNode implements DemesNodeApi {
   /** A stored room after a restart: the core re-emits its committed entries, which rebuild the chat projection. */
   private resumeRoom (roomId: string, name: string): void {
     const room = this.openRoom(roomId, name, this.storage.roomStore(roomId))
-    const { voters, learners } = room.driver.status().config
+    const { voters, learners } = room.driver.configuration()
     if (voters.length === 0 && learners.length === 0) {
       // A join that never received the room's log: nobody would talk to this node here; the invite can be used again.
       this.log('room %s: the join did not complete before the node stopped, forgetting it', roomId)
@@ -317,7 +317,7 @@ export class DemesNode implements DemesNodeApi {
       return
     }
     // Only members speak in a room. A joiner, whose log is still empty, listens to the members its inviter named.
-    const config = room.driver.status().config
+    const config = room.driver.configuration()
     const member = config.voters.includes(message.from) || config.learners.includes(message.from)
     if (!member && !(config.voters.length === 0 && room.introducedBy.has(message.from))) {
       this.log('room %s: dropping a message from non-member %s', roomId, message.from)
@@ -502,12 +502,12 @@ export class DemesNode implements DemesNodeApi {
   }
 
   private memberPeers (room: Room): string[] {
-    const { voters, learners } = room.driver.status().config
+    const { voters, learners } = room.driver.configuration()
     return [...voters, ...learners]
   }
 
   private memberViews (room: Room): MemberView[] {
-    const { voters, learners } = room.driver.status().config
+    const { voters, learners } = room.driver.configuration()
     const view = (peerId: string, role: 'voter' | 'learner'): MemberView => ({
       peerId,
       ...(peerId === this.peerId ? { name: this.name } : this.names.has(peerId) ? { name: this.names.get(peerId) } : {}),
@@ -548,12 +548,12 @@ function initialReady (state: DurableState): Ready {
 }
 
 function isMemberIn (room: Room, peerId: string): boolean {
-  const { voters, learners } = room.driver.status().config
+  const { voters, learners } = room.driver.configuration()
   return voters.includes(peerId) || learners.includes(peerId)
 }
 
 function isVoterIn (room: Room, peerId: string): boolean {
-  return room.driver.status().config.voters.includes(peerId)
+  return room.driver.configuration().voters.includes(peerId)
 }
 
 function checkRoomName (name: unknown): string {

@@ -89,6 +89,10 @@ export class RoomDriver extends EventEmitter<RoomDriverEvents> {
     return this.core.status()
   }
 
+  configuration (): ReturnType<RaftCore['configuration']> {
+    return this.core.configuration()
+  }
+
   pendingSubmissions (): ReturnType<RaftCore['pendingSubmissions']> {
     return this.core.pendingSubmissions()
   }
