@@ -351,7 +351,7 @@ export async function startApiServer (opts: ApiServerOptions): Promise<ApiServer
       body: { type: 'object', required: ['text'], properties: { text: { type: 'string' } }, additionalProperties: false }
     }
   }, async (request, reply) => {
-    const { id } = node.send(request.params.roomId, request.body.text)
+    const { id } = await node.send(request.params.roomId, request.body.text)
     return await reply.code(202).send({ id, status: 'pending' })
   })
 

@@ -1,7 +1,10 @@
 // Sender signatures on chat submissions: the host sequences submissions but, lacking the sender's
 // key, cannot forge or alter one. The core treats Submission.signature as opaque bytes; the node
 // driver signs here and the network layer verifies here before anything reaches the core.
+import { createPublicKey, verify as verifyEd25519, type KeyObject } from 'node:crypto'
 import { peerIdFromPrivateKey, peerIdFromString } from '@libp2p/peer-id'
+import { equals as uint8ArrayEquals } from 'uint8arrays/equals'
+import { toString as uint8ArrayToString } from 'uint8arrays/to-string'
 import { SignedSubmissionPayload } from '../../proto/crypto.js'
 import type { Submission } from '../../proto/raft.js'
 import type { Ed25519PrivateKey } from '@libp2p/interface'
@@ -44,22 +47,76 @@ export async function signSubmission (privateKey: Ed25519PrivateKey, roomId: str
   }
 }
 
-/** Checks the signature against the public key embedded in the sender's (Ed25519) peer id. */
-export async function verifySubmission (roomId: string, submission: Submission): Promise<SubmissionVerifyResult> {
-  let peerId
-  try {
-    peerId = peerIdFromString(submission.sender)
-  } catch {
-    return { ok: false, reason: 'bad-sender-id' }
+/** Bounds on the verifier's caches: senders are a room's members, submissions the recent traffic. */
+export const MAX_CACHED_SENDERS = 4096
+export const MAX_CACHED_SUBMISSIONS = 16_384
+
+type SenderKey = { ok: true, key: KeyObject } | { ok: false, reason: 'bad-sender-id' | 'not-ed25519' }
+
+/**
+ * Checks a submission's signature against the public key embedded in its sender's (Ed25519) peer id.
+ * Synchronous, with two bounded caches:
+ * - the sender's public key as a ready KeyObject (decoding the peer id and importing the key cost
+ *   more than the signature check itself), and
+ * - submissions already verified, keyed by room, sender and seq, so a retransmitted append or a
+ *   resubmission after a host change is not checked again. A hit requires every signed field and the
+ *   signature to be byte-identical to the verified copy, so the cache can never vouch for other bytes.
+ * Uses Node's Ed25519 (OpenSSL), the same primitive @libp2p/crypto uses on Node.
+ */
+export class SubmissionVerifier {
+  private readonly senders = new Map<string, SenderKey>()
+  private readonly verified = new Map<string, Submission>()
+  hits = 0
+  checks = 0
+
+  verify (roomId: string, submission: Submission): SubmissionVerifyResult {
+    const cacheKey = `${roomId}\n${submission.sender}\n${submission.seq}`
+    const known = this.verified.get(cacheKey)
+    if (known != null && sameSignedSubmission(known, submission)) {
+      this.hits++
+      return { ok: true }
+    }
+    const sender = this.senderKey(submission.sender)
+    if (!sender.ok) return sender
+    if (submission.signature.byteLength === 0) return { ok: false, reason: 'missing-signature' }
+    this.checks++
+    let valid = false
+    try {
+      valid = verifyEd25519(null, submissionSigningBytes(roomId, submission), sender.key, submission.signature)
+    } catch {
+      // e.g. a signature of the wrong length: untrusted input, so a rejection rather than a crash
+    }
+    if (!valid) return { ok: false, reason: 'bad-signature' }
+    remember(this.verified, cacheKey, submission, MAX_CACHED_SUBMISSIONS)
+    return { ok: true }
   }
-  // Only Ed25519 peer ids embed their public key; other key types could not be checked offline.
-  if (peerId.type !== 'Ed25519') return { ok: false, reason: 'not-ed25519' }
-  if (submission.signature.byteLength === 0) return { ok: false, reason: 'missing-signature' }
-  try {
-    const valid = await peerId.publicKey.verify(submissionSigningBytes(roomId, submission), submission.signature)
-    return valid ? { ok: true } : { ok: false, reason: 'bad-signature' }
-  } catch {
-    // e.g. a signature of the wrong length: untrusted input, so a rejection rather than a crash
-    return { ok: false, reason: 'bad-signature' }
+
+  private senderKey (sender: string): SenderKey {
+    const cached = this.senders.get(sender)
+    if (cached != null) return cached
+    let result: SenderKey
+    try {
+      const peerId = peerIdFromString(sender)
+      // Only Ed25519 peer ids embed their public key; other key types could not be checked offline.
+      result = peerId.type === 'Ed25519'
+        ? { ok: true, key: createPublicKey({ format: 'jwk', key: { kty: 'OKP', crv: 'Ed25519', x: uint8ArrayToString(peerId.publicKey.raw, 'base64url') } }) }
+        : { ok: false, reason: 'not-ed25519' }
+    } catch {
+      result = { ok: false, reason: 'bad-sender-id' }
+    }
+    remember(this.senders, sender, result, MAX_CACHED_SENDERS)
+    return result
   }
+}
+
+function sameSignedSubmission (a: Submission, b: Submission): boolean {
+  return a.sender === b.sender && a.seq === b.seq && a.sentAt === b.sentAt &&
+    uint8ArrayEquals(a.signature, b.signature) && uint8ArrayEquals(a.payload, b.payload)
+}
+
+/** Insertion-ordered map as an LRU: a hit or insert moves the key to the end, the oldest goes first. */
+function remember<V> (cache: Map<string, V>, key: string, value: V, max: number): void {
+  cache.delete(key)
+  cache.set(key, value)
+  if (cache.size > max) cache.delete(cache.keys().next().value as string)
 }

@@ -80,7 +80,7 @@ export interface DemesNodeApi {
   leave: (roomId: string) => Promise<void>
   room: (roomId: string) => RoomDetails
   /** Throws ApiError('bad-request') for empty or oversize text, 'not-found' for an unknown room. */
-  send: (roomId: string, text: string) => { id: string, status: 'pending' }
+  send: (roomId: string, text: string) => Promise<{ id: string, status: 'pending' }>
   /**
    * Committed messages in log order, at most `limit` (default 100, max 1000): those after log index
    * `after` (default 0), or, paging backwards, the last ones before log index `before`.

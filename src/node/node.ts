@@ -14,7 +14,7 @@ import { RaftCore } from '../core/raft.js'
 import { seededRng } from '../core/rng.js'
 import type { CoreEvent, DurableState, Ready } from '../core/types.js'
 import { createInvite, parseInvite } from '../crypto/invite.js'
-import { submissionSigningBytes, verifySubmission } from '../crypto/submission.js'
+import { SubmissionVerifier, submissionSigningBytes } from '../crypto/submission.js'
 import type { DemesService } from '../net/service.js'
 import type { RoomStore } from '../store/memory.js'
 import { MAX_PEER_ADDRS, MemoryStorage, type Storage } from '../store/storage.js'
@@ -30,7 +30,6 @@ const JOIN_POLL_MS = 20
 const JOIN_DEADLINE_MS = 60_000
 const RTT_PROBE_INTERVAL_MS = 5000
 /** Inbound messages waiting for signature checks, per room; beyond this they are dropped (the protocol retries). */
-const MAX_INBOUND_BACKLOG = 4096
 
 export interface DemesNodeOptions {
   libp2p: Libp2p<{ demes: DemesService, pubsub: GossipSub }>
@@ -53,9 +52,6 @@ interface Room {
   chat: ChatProjection
   /** Own submissions the host has placed in the log (seq -> index), until committed. */
   sequenced: Map<number, number>
-  /** Serializes signature checks so messages reach the core in arrival order. */
-  inbound: Promise<void>
-  backlog: number
   /** An applied configuration included this node (so a later one without it means removal). */
   wasMember: boolean
   /** Members named by the inviter when we joined: the only peers a joiner with an empty log listens to. */
@@ -75,6 +71,7 @@ export class DemesNode implements DemesNodeApi {
   private readonly profile: TimingProfile
   private readonly log: Logger
   private readonly rooms = new Map<string, Room>()
+  private readonly verifier = new SubmissionVerifier()
   private readonly storage: Storage
   /** Addresses last written to storage per peer, so identify pushes that change nothing write nothing. */
   private readonly savedAddrs = new Map<string, string>()
@@ -211,7 +208,8 @@ export class DemesNode implements DemesNodeApi {
     return { roomId, name: room.name, term: status.term, host: status.leader, backups: status.succession, commitIndex: status.commitIndex, members: this.memberViews(room) }
   }
 
-  send (roomId: string, text: string): { id: string, status: 'pending' } {
+  /** Resolves once the submission is durable in this node's outbox: from then on it is never lost. */
+  async send (roomId: string, text: string): Promise<{ id: string, status: 'pending' }> {
     const room = this.room$(roomId)
     if (typeof text !== 'string' || text.trim() === '') throw new ApiError('bad-request', 'text must not be empty')
     const body = encodeChatBody(text)
@@ -219,6 +217,7 @@ export class DemesNode implements DemesNodeApi {
     if (!isMemberIn(room, this.peerId)) throw new ApiError('conflict', 'not yet a member of this room')
     const result = room.driver.propose(body)
     if (!result.ok) throw new ApiError(result.reason === 'outbox-full' ? 'unavailable' : 'bad-request', result.reason)
+    await room.driver.persisted()
     const id = `${this.peerId}:${result.seq}`
     this.emit({ type: 'receipt', roomId, id, status: 'pending' })
     return { id, status: 'pending' }
@@ -300,16 +299,17 @@ export class DemesNode implements DemesNodeApi {
       signSubmission: unsigned => signSync(privateKey, submissionSigningBytes(roomId, unsigned))
     })
     const driver = new RoomDriver({ roomId, core, store, send: message => { this.libp2p.services.demes.send(message.to, roomId, message) } })
-    const room: Room = { roomId, name, driver, chat: new ChatProjection(), sequenced: new Map(), inbound: Promise.resolve(), backlog: 0, introducedBy: new Set(), wasMember: false }
+    const room: Room = { roomId, name, driver, chat: new ChatProjection(), sequenced: new Map(), introducedBy: new Set(), wasMember: false }
     driver.on('committed', entries => { this.applyCommitted(room, entries) })
     driver.on('event', event => { this.onCoreEvent(room, event) })
+    driver.on('failed', err => { this.log.error('%e', err) })
     this.rooms.set(roomId, room)
     this.presence.join(roomId)
     driver.start()
     return room
   }
 
-  /** Network → (signature checks) → driver, in arrival order per room. */
+  /** Network → (membership and signature checks, synchronous) → driver, in arrival order. */
   private deliver (roomId: string, message: RaftMessage): void {
     const room = this.rooms.get(roomId)
     if (room == null) {
@@ -323,25 +323,19 @@ export class DemesNode implements DemesNodeApi {
       this.log('room %s: dropping a message from non-member %s', roomId, message.from)
       return
     }
-    if (room.backlog >= MAX_INBOUND_BACKLOG) {
-      this.log('room %s: inbound backlog full, dropping a message from %s', roomId, message.from)
+    const problem = this.checkSignatures(roomId, message)
+    if (problem != null) {
+      this.log('room %s: rejected a message from %s: %s', roomId, message.from, problem)
       return
     }
-    room.backlog++
-    room.inbound = room.inbound.then(async () => {
-      const problem = await this.checkSignatures(roomId, message)
-      if (problem != null) this.log('room %s: rejected a message from %s: %s', roomId, message.from, problem)
-      else room.driver.receive(message)
-    }).catch(err => { this.log.error('room %s: failed to process a message: %e', roomId, err) })
-      .finally(() => { room.backlog-- })
+    room.driver.receive(message)
   }
 
   /** Every submission, whether submitted to us as host or replicated to us, must carry its sender's valid signature. */
-  private async checkSignatures (roomId: string, message: RaftMessage): Promise<string | null> {
-    const submissions: Submission[] = [...(message.submit?.submissions ?? [])]
-    for (const entry of message.appendEntries?.entries ?? []) if (entry.submission != null) submissions.push(entry.submission)
-    for (const submission of submissions) {
-      const verdict = await verifySubmission(roomId, submission)
+  private checkSignatures (roomId: string, message: RaftMessage): string | null {
+    const replicated = (message.appendEntries?.entries ?? []).flatMap(entry => entry.submission != null ? [entry.submission] : [])
+    for (const submission of [...(message.submit?.submissions ?? []), ...replicated]) {
+      const verdict = this.verifier.verify(roomId, submission)
       if (!verdict.ok) return `submission ${submission.sender}#${submission.seq}: ${verdict.reason}`
     }
     return null

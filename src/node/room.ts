@@ -22,11 +22,18 @@ export interface RoomDriverEvents {
   committed: [entries: Entry[]]
   /** Everything the core reports: roles, hosts, receipts, rejections... */
   event: [event: CoreEvent]
+  /** Persisting failed (disk full, I/O error): the room stopped, since it can no longer keep its promises. */
+  failed: [error: Error]
 }
 
 /**
  * Drives one room's core with a real clock: network → step → Ready → persist → send → apply →
  * advance. It decides nothing itself; the next timer is always the core's own next deadline.
+ *
+ * Group commit: inputs are stepped into the core at once, but the Ready is taken once per turn of the
+ * event loop (setImmediate), so everything that arrived together is persisted in one transaction and
+ * one fsync. Nothing is sent before it is durable, and callers that acknowledge something to a user
+ * await persisted().
  */
 export class RoomDriver extends EventEmitter<RoomDriverEvents> {
   readonly roomId: string
@@ -36,6 +43,10 @@ export class RoomDriver extends EventEmitter<RoomDriverEvents> {
   private readonly clock: () => number
   private readonly wallClock: () => number
   private timer: NodeJS.Timeout | undefined
+  private flushScheduled: NodeJS.Immediate | undefined
+  /** Callers of persisted(), released after the next flush. */
+  private persistWaiters: Array<{ resolve: () => void, reject: (err: Error) => void }> = []
+  private failure: Error | undefined
   private stopped = false
 
   constructor (opts: RoomDriverOptions) {
@@ -60,25 +71,33 @@ export class RoomDriver extends EventEmitter<RoomDriverEvents> {
   receive (message: RaftMessage): void {
     if (this.stopped) return
     this.core.step(message, this.clock())
-    this.process()
+    this.scheduleFlush()
   }
 
+  /** Queues a chat submission; it is durable in this member's outbox once persisted() resolves. */
   propose (payload: Uint8Array): ProposeResult {
     if (this.stopped) throw new Error(`room ${this.roomId} is stopped`)
     const result = this.core.propose(payload, this.clock(), this.wallClock())
-    this.process()
+    this.scheduleFlush()
     return result
   }
 
   changeMembership (type: ConfigChangeType, peerId: string): ConfigChangeResult {
     const result = this.core.proposeConfigChange(type, peerId, this.clock())
-    this.process()
+    this.scheduleFlush()
     return result
   }
 
   campaign (): void {
     this.core.campaign(false)
-    this.process()
+    this.scheduleFlush()
+  }
+
+  /** Resolves once everything stepped into the core so far is on disk (rejects if persisting failed). */
+  async persisted (): Promise<void> {
+    if (this.failure != null) throw this.failure
+    if (this.flushScheduled == null && !this.core.hasReady()) return
+    await new Promise<void>((resolve, reject) => { this.persistWaiters.push({ resolve, reject }) })
   }
 
   reportRtt (peerId: string, rttMicros: number): void {
@@ -123,20 +142,48 @@ export class RoomDriver extends EventEmitter<RoomDriverEvents> {
         await handedOver
       }
     }
+    // What was already stepped in (an acknowledged submission, a vote) still reaches the disk.
+    if (this.failure == null) this.process()
     this.stopped = true
     clearTimeout(this.timer)
+    clearImmediate(this.flushScheduled)
+    this.flushScheduled = undefined
+  }
+
+  private scheduleFlush (): void {
+    if (this.flushScheduled != null || this.stopped) return
+    this.flushScheduled = setImmediate(() => {
+      this.flushScheduled = undefined
+      if (!this.stopped) this.process()
+    })
   }
 
   private process (): void {
+    if (this.failure != null) return
     while (this.core.hasReady()) {
       const rd = this.core.ready()
-      this.store.persist(rd)
+      try {
+        this.store.persist(rd)
+      } catch (err) {
+        this.fail(err as Error)
+        return
+      }
       for (const message of rd.messages) this.sendMessage(message)
       if (rd.committed.length > 0) this.emit('committed', rd.committed)
       for (const event of rd.events) this.emit('event', event)
       this.core.advance()
     }
+    for (const waiter of this.persistWaiters.splice(0)) waiter.resolve()
     this.schedule()
+  }
+
+  /** The core already handed out this Ready; without it on disk the room cannot go on safely. */
+  private fail (err: Error): void {
+    this.failure = new Error(`room ${this.roomId}: persisting failed, the room stopped: ${err.message}`, { cause: err })
+    this.stopped = true
+    clearTimeout(this.timer)
+    for (const waiter of this.persistWaiters.splice(0)) waiter.reject(this.failure)
+    this.emit('failed', this.failure)
   }
 
   private schedule (): void {

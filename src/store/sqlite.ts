@@ -181,12 +181,18 @@ export class SqliteRoomStore implements RoomStore {
   readonly roomId: string
   private readonly stmts: ReturnType<typeof prepare>
   private readonly path: string
+  private readonly db: Database.Database
   /** Writes one Ready in one transaction (prepared once: better-sqlite3 transactions are reusable functions). */
   private readonly write: (rd: Ready) => void
+  /** The hard state last loaded or written: tells a commit-index-only change from a term or vote change. */
+  private lastHardState: HardState | undefined
   private valid = true
+  /** Transactions written with an fsync (synchronous=FULL) and without (commit index and outbox trims only). */
+  readonly writes = { synced: 0, relaxed: 0 }
 
   constructor (db: Database.Database, stmts: ReturnType<typeof prepare>, roomId: string, path: string) {
     this.roomId = roomId
+    this.db = db
     this.stmts = stmts
     this.path = path
     this.write = db.transaction((rd: Ready) => { this.writeReady(rd) })
@@ -208,6 +214,7 @@ export class SqliteRoomStore implements RoomStore {
       }
       hardState = { term, vote, commitIndex, lastSeq }
     }
+    this.lastHardState = hardState
     const entries: Entry[] = []
     for (const row of this.stmts.log.iterate(MAX_ENTRY_BYTES, this.roomId) as Iterable<{ idx: unknown, term: unknown, entry: unknown }>) {
       const expected = entries.length + 1
@@ -243,7 +250,31 @@ export class SqliteRoomStore implements RoomStore {
     this.check()
     // Nothing durable in this Ready (messages and events only): no transaction, no fsync.
     if (rd.hardState == null && rd.entries.length === 0 && rd.outboxAppend.length === 0 && rd.outboxCommittedThrough == null) return
-    this.write(rd)
+    if (this.needsSync(rd)) {
+      this.write(rd)
+      this.writes.synced++
+    } else {
+      // Only the commit index advanced or committed submissions left the outbox: both are recovered
+      // from the host after a power loss (Raft never needs commitIndex durable, and the host drops
+      // resubmitted duplicates), so this transaction skips the fsync. WAL keeps it atomic, and a crash
+      // of the process alone loses nothing; the next synced transaction makes it durable too.
+      this.db.pragma('synchronous = NORMAL')
+      try {
+        this.write(rd)
+      } finally {
+        this.db.pragma('synchronous = FULL')
+      }
+      this.writes.relaxed++
+    }
+    if (rd.hardState != null) this.lastHardState = rd.hardState
+  }
+
+  /** Entries, outbox appends, a new term, vote or seq counter must be on disk before anything is sent. */
+  private needsSync (rd: Ready): boolean {
+    if (rd.entries.length > 0 || rd.outboxAppend.length > 0) return true
+    if (rd.hardState == null) return false
+    const last = this.lastHardState
+    return last == null || rd.hardState.term !== last.term || rd.hardState.vote !== last.vote || rd.hardState.lastSeq !== last.lastSeq
   }
 
   private writeReady (rd: Ready): void {

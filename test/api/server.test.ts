@@ -81,7 +81,7 @@ class FakeNode implements DemesNodeApi {
     }
   }
 
-  send (roomId: string, text: string): { id: string, status: 'pending' } {
+  async send (roomId: string, text: string): Promise<{ id: string, status: 'pending' }> {
     const r = this.get(roomId)
     if (text.length === 0 || text.length > MAX_TEXT) throw new ApiError('bad-request', `text must be 1 to ${MAX_TEXT} characters`)
     const seq = ++this.seq

@@ -1,7 +1,7 @@
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import fc from 'fast-check'
-import { signSubmission, submissionSigningBytes, verifySubmission } from '../../src/crypto/submission.js'
+import { signSubmission, SubmissionVerifier, submissionSigningBytes } from '../../src/crypto/submission.js'
 import type { Submission } from '../../proto/raft.js'
 import type { Ed25519PrivateKey } from '@libp2p/interface'
 
@@ -10,6 +10,8 @@ let alice: Ed25519PrivateKey
 let bob: Ed25519PrivateKey
 let aliceId: string
 let bobId: string
+let verifier: SubmissionVerifier
+beforeEach(() => { verifier = new SubmissionVerifier() })
 
 beforeAll(async () => {
   alice = await generateKeyPair('Ed25519')
@@ -26,7 +28,7 @@ test('sign/verify round trip', async () => {
   const signed = await signSubmission(alice, ROOM, unsigned())
   expect(signed.signature.byteLength).toBe(64)
   expect(signed).toMatchObject(unsigned())
-  expect(await verifySubmission(ROOM, signed)).toEqual({ ok: true })
+  expect(verifier.verify(ROOM, signed)).toEqual({ ok: true })
 })
 
 test('signing bytes are deterministic, ignore the signature and include the domain', async () => {
@@ -38,17 +40,17 @@ test('signing bytes are deterministic, ignore the signature and include the doma
 test('verification fails for any changed field, room or sender', async () => {
   const signed = await signSubmission(alice, ROOM, unsigned())
   const bad = { ok: false, reason: 'bad-signature' }
-  expect(await verifySubmission(ROOM, { ...signed, payload: new TextEncoder().encode('hellO') })).toEqual(bad)
-  expect(await verifySubmission(ROOM, { ...signed, payload: new Uint8Array(0) })).toEqual(bad)
-  expect(await verifySubmission(ROOM, { ...signed, seq: 8 })).toEqual(bad)
-  expect(await verifySubmission(ROOM, { ...signed, sentAt: signed.sentAt + 1 })).toEqual(bad)
-  expect(await verifySubmission('room-2', signed)).toEqual(bad)
-  expect(await verifySubmission(ROOM, { ...signed, sender: bobId })).toEqual(bad)
+  expect(verifier.verify(ROOM, { ...signed, payload: new TextEncoder().encode('hellO') })).toEqual(bad)
+  expect(verifier.verify(ROOM, { ...signed, payload: new Uint8Array(0) })).toEqual(bad)
+  expect(verifier.verify(ROOM, { ...signed, seq: 8 })).toEqual(bad)
+  expect(verifier.verify(ROOM, { ...signed, sentAt: signed.sentAt + 1 })).toEqual(bad)
+  expect(verifier.verify('room-2', signed)).toEqual(bad)
+  expect(verifier.verify(ROOM, { ...signed, sender: bobId })).toEqual(bad)
 })
 
 test('a signature made by another key does not verify', async () => {
   const signature = await bob.sign(submissionSigningBytes(ROOM, unsigned()))
-  expect(await verifySubmission(ROOM, { ...unsigned(), signature: new Uint8Array(signature) }))
+  expect(verifier.verify(ROOM, { ...unsigned(), signature: new Uint8Array(signature) }))
     .toEqual({ ok: false, reason: 'bad-signature' })
 })
 
@@ -58,12 +60,12 @@ test('refuses to sign under another member\'s name', async () => {
 
 test('rejects bad sender ids, non-Ed25519 senders, missing and mangled signatures', async () => {
   const signed = await signSubmission(alice, ROOM, unsigned())
-  expect(await verifySubmission(ROOM, { ...signed, sender: 'not a peer id' })).toEqual({ ok: false, reason: 'bad-sender-id' })
-  expect(await verifySubmission(ROOM, { ...signed, sender: '' })).toEqual({ ok: false, reason: 'bad-sender-id' })
+  expect(verifier.verify(ROOM, { ...signed, sender: 'not a peer id' })).toEqual({ ok: false, reason: 'bad-sender-id' })
+  expect(verifier.verify(ROOM, { ...signed, sender: '' })).toEqual({ ok: false, reason: 'bad-sender-id' })
   const secp = peerIdFromPrivateKey(await generateKeyPair('secp256k1')).toString()
-  expect(await verifySubmission(ROOM, { ...signed, sender: secp })).toEqual({ ok: false, reason: 'not-ed25519' })
-  expect(await verifySubmission(ROOM, { ...signed, signature: new Uint8Array(0) })).toEqual({ ok: false, reason: 'missing-signature' })
-  expect(await verifySubmission(ROOM, { ...signed, signature: signed.signature.slice(0, 10) })).toEqual({ ok: false, reason: 'bad-signature' })
+  expect(verifier.verify(ROOM, { ...signed, sender: secp })).toEqual({ ok: false, reason: 'not-ed25519' })
+  expect(verifier.verify(ROOM, { ...signed, signature: new Uint8Array(0) })).toEqual({ ok: false, reason: 'missing-signature' })
+  expect(verifier.verify(ROOM, { ...signed, signature: signed.signature.slice(0, 10) })).toEqual({ ok: false, reason: 'bad-signature' })
 })
 
 test('property: flipping any bit of the signature breaks it', async () => {
@@ -71,6 +73,19 @@ test('property: flipping any bit of the signature breaks it', async () => {
   await fc.assert(fc.asyncProperty(fc.nat(63), fc.nat(7), async (i, bit) => {
     const signature = new Uint8Array(signed.signature)
     signature[i] ^= 1 << bit
-    expect(await verifySubmission(ROOM, { ...signed, signature })).toEqual({ ok: false, reason: 'bad-signature' })
+    expect(verifier.verify(ROOM, { ...signed, signature })).toEqual({ ok: false, reason: 'bad-signature' })
   }), { numRuns: 100 })
+})
+
+test('the verified-submission cache vouches only for byte-identical copies', async () => {
+  const signed = await signSubmission(alice, ROOM, unsigned())
+  expect(verifier.verify(ROOM, signed)).toEqual({ ok: true })
+  expect(verifier.verify(ROOM, { ...signed, payload: signed.payload.slice() })).toEqual({ ok: true })
+  expect(verifier.hits).toBe(1)
+  expect(verifier.checks).toBe(1)
+  // Same room, sender and seq as the cached copy, but other bytes under the cached signature.
+  expect(verifier.verify(ROOM, { ...signed, payload: new TextEncoder().encode('forged') })).toEqual({ ok: false, reason: 'bad-signature' })
+  expect(verifier.verify(ROOM, { ...signed, sentAt: signed.sentAt + 1 })).toEqual({ ok: false, reason: 'bad-signature' })
+  expect(verifier.verify('room-2', signed)).toEqual({ ok: false, reason: 'bad-signature' })
+  expect(verifier.hits).toBe(1)
 })

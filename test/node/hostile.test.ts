@@ -36,7 +36,7 @@ describe('a hostile peer cannot disturb a room', () => {
     const { roomId } = await alice.node.createRoom('guarded')
     await waitFor(() => alice.node.room(roomId).host != null)
     await bob.node.join(await alice.node.createInvite(roomId))
-    alice.node.send(roomId, 'honest')
+    await alice.node.send(roomId, 'honest')
     await waitFor(() => bob.node.messages(roomId).length === 1)
     const before = alice.node.room(roomId)
 
@@ -61,7 +61,7 @@ describe('a hostile peer cannot disturb a room', () => {
     expect(bob.node.room(roomId).term).toBe(before.term)
 
     // The room carries on.
-    bob.node.send(roomId, 'still here')
+    await bob.node.send(roomId, 'still here')
     await waitFor(() => alice.node.messages(roomId).length === 2)
   })
 
@@ -91,7 +91,7 @@ describe('a hostile peer cannot disturb a room', () => {
     expect(alice.node.messages(roomId)).toEqual([])
 
     // A properly signed message from eve goes through.
-    eve.send(roomId, 'signed and sequenced')
+    await eve.send(roomId, 'signed and sequenced')
     await waitFor(() => alice.node.messages(roomId).length === 1)
     expect(alice.node.messages(roomId)[0]).toMatchObject({ sender: eveId, text: 'signed and sequenced' })
   })

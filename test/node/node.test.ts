@@ -47,7 +47,7 @@ describe('DemesNode over libp2p (memory transport)', () => {
     const { roomId, alice, bob, carol } = await roomOfThree()
     expect(alice.node.room(roomId).members.filter(m => m.role === 'voter')).toHaveLength(3)
     for (let i = 0; i < 10; i++) {
-      for (const m of [alice, bob, carol]) m.node.send(roomId, `${m.node.info().name} ${i}`)
+      for (const m of [alice, bob, carol]) await m.node.send(roomId, `${m.node.info().name} ${i}`)
     }
     await waitFor(() => [alice, bob, carol].every(m => m.node.messages(roomId, { limit: 1000 }).length === 30))
     expect(texts(bob, roomId)).toEqual(texts(alice, roomId))
@@ -62,11 +62,11 @@ describe('DemesNode over libp2p (memory transport)', () => {
 
   test('host killed without handover: a backup takes over and chat goes on with nothing lost or doubled', async () => {
     const { roomId, alice, bob, carol } = await roomOfThree()
-    bob.node.send(roomId, 'before the crash')
+    await bob.node.send(roomId, 'before the crash')
     await waitFor(() => carol.node.messages(roomId).length === 1)
     await alice.libp2p.stop() // abrupt: no leadership transfer
-    bob.node.send(roomId, 'during failover')
-    carol.node.send(roomId, 'during failover too')
+    await bob.node.send(roomId, 'during failover')
+    await carol.node.send(roomId, 'during failover too')
     await waitFor(() => bob.node.room(roomId).host != null && bob.node.room(roomId).host !== alice.node.info().peerId)
     await waitFor(() => [bob, carol].every(m => m.node.messages(roomId).length === 3))
     expect(texts(bob, roomId)).toEqual(texts(carol, roomId))
@@ -91,7 +91,7 @@ describe('DemesNode over libp2p (memory transport)', () => {
     await Promise.resolve(byId.get(backups[0])?.libp2p.stop())
     const third = byId.get(backups[1]) as Member
     await waitFor(() => third.node.room(roomId).host === backups[1])
-    third.node.send(roomId, 'three of five carry on')
+    await third.node.send(roomId, 'three of five carry on')
     const survivors = five.filter(m => m.node.info().peerId !== host && m.node.info().peerId !== backups[0])
     await waitFor(() => survivors.every(m => m.node.messages(roomId).length === 1))
   })
@@ -102,7 +102,7 @@ describe('DemesNode over libp2p (memory transport)', () => {
     await alice.node.stop()
     await waitFor(() => [bob, carol].some(m => m.node.room(roomId).host === m.node.info().peerId))
     expect(bob.node.room(roomId).term).toBe(term + 1)
-    bob.node.send(roomId, 'after handover')
+    await bob.node.send(roomId, 'after handover')
     await waitFor(() => carol.node.messages(roomId).length === 1)
   })
 
@@ -112,7 +112,7 @@ describe('DemesNode over libp2p (memory transport)', () => {
     expect(carol.node.listRooms()).toEqual([])
     await waitFor(() => alice.node.room(roomId).members.length === 2)
     expect(alice.node.room(roomId).members.map(m => m.peerId)).not.toContain(carol.node.info().peerId)
-    bob.node.send(roomId, 'after carol left')
+    await bob.node.send(roomId, 'after carol left')
     await waitFor(() => alice.node.messages(roomId).length === 1)
   })
 
@@ -127,8 +127,8 @@ describe('DemesNode over libp2p (memory transport)', () => {
 
   test('bad input is refused with a clear error', async () => {
     const { roomId, alice } = await roomOfThree()
-    expect(() => alice.node.send(roomId, '')).toThrow('empty')
-    expect(() => alice.node.send('nope', 'x')).toThrow('unknown room')
+    await expect(alice.node.send(roomId, '')).rejects.toThrow('empty')
+    await expect(alice.node.send('nope', 'x')).rejects.toThrow('unknown room')
     await expect(alice.node.join('demes1garbage')).rejects.toThrow('invalid invite')
   })
 })

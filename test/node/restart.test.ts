@@ -59,16 +59,16 @@ async function roomOfThree (): Promise<{ roomId: string, alice: Member, bob: Mem
 describe('restarting a node with the same storage (memory transport)', () => {
   test('a crashed member comes back with its rooms, history and outbox, catches up, and its unsent messages arrive once', async () => {
     const { roomId, alice, bob, carol } = await roomOfThree()
-    for (let i = 0; i < 5; i++) bob.node.send(roomId, `bob before ${i}`)
+    for (let i = 0; i < 5; i++) await bob.node.send(roomId, `bob before ${i}`)
     await waitFor(() => [alice, bob, carol].every(m => m.node.messages(roomId).length === 5))
     const before = log(bob, roomId)
 
     // Cut off, bob writes into its durable outbox; then it crashes.
     await bob.libp2p.stop()
-    for (let i = 0; i < 3; i++) bob.node.send(roomId, `bob offline ${i}`)
+    for (let i = 0; i < 3; i++) await bob.node.send(roomId, `bob offline ${i}`)
     expect(bob.node.outbox(roomId)).toHaveLength(3)
     await crash(bob)
-    for (let i = 0; i < 4; i++) alice.node.send(roomId, `alice meanwhile ${i}`)
+    for (let i = 0; i < 4; i++) await alice.node.send(roomId, `alice meanwhile ${i}`)
     await waitFor(() => carol.node.messages(roomId).length === 9)
 
     const bob2 = await restart(bob)
@@ -87,13 +87,13 @@ describe('restarting a node with the same storage (memory transport)', () => {
     expect(bob2.node.room(roomId).members.filter(m => m.role === 'voter')).toHaveLength(3)
 
     // Chat goes on with the restarted member writing too.
-    bob2.node.send(roomId, 'bob is back')
+    await bob2.node.send(roomId, 'bob is back')
     await waitFor(() => alice.node.messages(roomId, { limit: 1000 }).some(m => m.text === 'bob is back'))
   })
 
   test('the whole room restarted: full history, a host elected, chat goes on', async () => {
     const { roomId, alice, bob, carol } = await roomOfThree()
-    for (const m of [alice, bob, carol]) for (let i = 0; i < 4; i++) m.node.send(roomId, `${m.name} ${i}`)
+    for (const m of [alice, bob, carol]) for (let i = 0; i < 4; i++) await m.node.send(roomId, `${m.name} ${i}`)
     await waitFor(() => [alice, bob, carol].every(m => m.node.messages(roomId).length === 12))
     const history = log(alice, roomId)
     const terms = Math.max(...[alice, bob, carol].map(m => m.node.room(roomId).term))
@@ -107,7 +107,7 @@ describe('restarting a node with the same storage (memory transport)', () => {
     const alice2 = await restart(alice, true)
     const all = [alice2, bob2, carol2]
     for (const m of all) expect(log(m, roomId)).toEqual(history)
-    alice2.node.send(roomId, 'after the restart')
+    await alice2.node.send(roomId, 'after the restart')
     await waitFor(() => all.every(m => m.node.messages(roomId, { limit: 1000 }).length === 13))
     for (const m of all) expect(log(m, roomId)).toEqual(log(bob2, roomId))
   })

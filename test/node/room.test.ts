@@ -79,3 +79,47 @@ describe('RoomDriver with real timers', () => {
     expect(room.drivers.get(newHost)?.status().term).toBe(oldTerm + 1)
   })
 })
+
+describe('RoomDriver persistence', () => {
+  /** A single-member room (it elects itself) over a store that counts and can fail its writes. */
+  async function soloRoom () {
+    const store = MemoryStore.from(RaftCore.bootstrap(['solo']))
+    const persists: number[] = []
+    const disk = { full: false }
+    const persist = store.persist.bind(store)
+    store.persist = rd => {
+      if (disk.full) throw new Error('disk full')
+      persists.push(rd.entries.length)
+      persist(rd)
+    }
+    const driver = new RoomDriver({ roomId: 'room', core: coreOptions('solo', seededRng(7), { timing: TIMING_PROFILES.fast }), store, send: () => {} })
+    driver.start()
+    await waitFor(() => driver.status().role === 'leader')
+    await driver.persisted()
+    persists.length = 0
+    return { driver, store, persists, disk }
+  }
+
+  test('proposals made in one turn of the event loop are persisted in one write, before persisted() resolves', async () => {
+    const { driver, store, persists } = await soloRoom()
+    for (let i = 0; i < 50; i++) expect(driver.propose(encodeChatBody(`m${i}`)).ok).toBe(true)
+    expect(store.outbox).toHaveLength(0) // nothing written yet: the flush waits for the end of this turn
+    await driver.persisted()
+    expect(persists[0]).toBe(50)
+    expect(store.outbox.length + store.entries.filter(e => e.submission != null).length).toBeGreaterThanOrEqual(50)
+    await waitFor(() => driver.status().commitIndex >= store.entries.length && store.entries.filter(e => e.submission != null).length === 50)
+    await driver.stop({ handover: false })
+  })
+
+  test('a failed write stops the room, rejects persisted() and is reported; later proposals are refused', async () => {
+    const { driver, disk } = await soloRoom()
+    disk.full = true
+    const failures: Error[] = []
+    driver.on('failed', err => failures.push(err))
+    driver.propose(encodeChatBody('lost?'))
+    await expect(driver.persisted()).rejects.toThrow('persisting failed, the room stopped: disk full')
+    expect(failures).toHaveLength(1)
+    expect(() => driver.propose(encodeChatBody('after'))).toThrow('stopped')
+    await driver.stop()
+  })
+})

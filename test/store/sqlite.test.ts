@@ -57,6 +57,26 @@ describe('SqliteStorage', () => {
     expect(storage.roomStore('r2').load().entries).toEqual(entries(1, 2, 4))
   })
 
+  test('entries, outbox appends, term, vote and seq changes are fsynced; commit-index-only changes are not, yet survive a reopen', () => {
+    const path = newPath()
+    const storage = open(path)
+    storage.createRoom('r', 'sync')
+    const store = storage.roomStore('r')
+    store.load()
+    store.persist(ready({ hardState: { term: 1, vote: 'me', commitIndex: 0, lastSeq: 0 } }))
+    store.persist(ready({ entries: entries(1, 3, 1) }))
+    store.persist(ready({ outboxAppend: [submission('me', 1)], hardState: { term: 1, vote: 'me', commitIndex: 0, lastSeq: 1 } }))
+    expect(store.writes).toEqual({ synced: 3, relaxed: 0 })
+    store.persist(ready({ hardState: { term: 1, vote: 'me', commitIndex: 3, lastSeq: 1 } }))
+    store.persist(ready({ outboxCommittedThrough: 1 }))
+    expect(store.writes).toEqual({ synced: 3, relaxed: 2 })
+    store.persist(ready({ hardState: { term: 2, vote: '', commitIndex: 3, lastSeq: 1 } }))
+    expect(store.writes).toEqual({ synced: 4, relaxed: 2 })
+    // The connection is back to FULL after every relaxed write.
+    expect(storage.durability()).toEqual({ journalMode: 'wal', synchronous: 2 })
+    expect(open(path).roomStore('r').load()).toEqual({ hardState: { term: 2, vote: '', commitIndex: 3, lastSeq: 1 }, entries: entries(1, 3, 1), outbox: [] })
+  })
+
   test('reopening after close keeps everything: rooms, hard state, log, outbox, peer addresses', () => {
     const path = newPath()
     const first = SqliteStorage.open(path)
