@@ -148,6 +148,11 @@ export class Daemon {
 
   async stop (): Promise<void> {
     this.agent.destroy()
+    // A profiled daemon must exit normally to write its profile: SIGTERM first, SIGKILL if it hangs.
+    if ((process.env.DEMES_BENCH_NODE_ARGS ?? '').includes('--cpu-prof')) {
+      this.kill('SIGTERM')
+      await waitExit(this.proc, 10_000)
+    }
     this.kill('SIGKILL')
     await waitExit(this.proc, 5000)
   }
