@@ -369,6 +369,7 @@ export class DemesNode implements DemesNodeApi {
   private onCoreEvent (room: Room, event: CoreEvent): void {
     switch (event.type) {
       case 'leader':
+        this.log('room %s: host is %s at term %d', room.roomId, event.leader ?? '(none)', event.term)
         this.emit({ type: 'host', roomId: room.roomId, host: event.leader, term: event.term })
         break
       case 'sequenced':
@@ -379,6 +380,9 @@ export class DemesNode implements DemesNodeApi {
         for (const message of room.chat.markDelivered(event.index)) {
           if (message.sender === this.peerId) this.emit({ type: 'receipt', roomId: room.roomId, id: message.id, status: 'delivered' })
         }
+        break
+      case 'transfer':
+        this.log('room %s: handover to %s %s', room.roomId, event.target, event.state)
         break
       case 'rejected':
         this.log('room %s: core rejected input from %s: %s %s', room.roomId, event.from, event.reason, event.detail ?? '')
