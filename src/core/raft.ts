@@ -422,9 +422,16 @@ export class RaftCore {
     return isVoter(this.log.latestConfig(), this.id)
   }
 
+  /**
+   * A member's lease ends one heartbeat interval before its election timeout would: the best backup
+   * campaigns T after *its* last contact, and a voter that heard the dead host's last heartbeat a little
+   * later must not still refuse it (that sent the room into the slow fallback round). A healthy host
+   * refreshes the lease every heartbeat, so it still shields it from disruptive campaigns.
+   */
   private inLease (): boolean {
+    const { electionTimeoutMs, heartbeatIntervalMs } = this.opts.timing
     return this.opts.checkQuorum && this.leader != null &&
-      (this.role === 'leader' || this.now - this.lastLeaderContact < this.opts.timing.electionTimeoutMs)
+      (this.role === 'leader' || this.now - this.lastLeaderContact < Math.max(heartbeatIntervalMs, electionTimeoutMs - heartbeatIntervalMs))
   }
 
   private resetElectionTimer (): void {

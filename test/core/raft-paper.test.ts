@@ -707,7 +707,8 @@ describe('§9.6 PreVote and the host lease', () => {
 
   test("voters in lease ignore RequestVote of a higher term (reason 'in-lease'), even without pre-vote", () => {
     const b = followerOf('b', 'a', 2, 0)
-    b.step(msg('c', 'b', 7, requestVote(5, 2)), T - 1)
+    // The lease lasts T − HB after the last contact: one heartbeat shorter than the election timeout.
+    b.step(msg('c', 'b', 7, requestVote(5, 2)), T - HB - 1)
     const rd = take(b)
     expect(reasons(rd)).toEqual(['in-lease'])
     expect(rd.hardState).toBeUndefined()
@@ -725,7 +726,9 @@ describe('§9.6 PreVote and the host lease', () => {
 
   test('once the lease expired, a pre-vote is granted (still without changing the term)', () => {
     const b = followerOf('b', 'a', 2, 0)
-    b.step(msg('c', 'b', 3, requestVote(1, 1, true)), T)
+    // A backup that heard the host's last heartbeat up to HB earlier campaigns at T after its own
+    // contact: the lease has ended by then.
+    b.step(msg('c', 'b', 3, requestVote(1, 1, true)), T - HB)
     const rd = take(b)
     expect(rd.messages).toEqual([msg('b', 'c', 3, voteResponse(true, true))])
     expect(b.status()).toMatchObject({ term: 2, leader: 'a' })
