@@ -3,12 +3,13 @@ import Database from 'better-sqlite3'
 import { Entry, HardState, Submission } from '../../proto/raft.js'
 import type { DurableState, Ready } from '../core/types.js'
 import type { RoomStore } from './memory.js'
+import { deleteHistory, migrateToHistory, prepareHistory, SqliteRoomHistory, type HistoryStatements } from './sqlite-history.js'
 import { boundedAddrs, MAX_ADDR_LENGTH, MAX_PEER_ADDRS, type Storage, type StoredRoom } from './storage.js'
 
 /** 'DeMS': marks the file as ours (PRAGMA application_id), so a foreign SQLite file is refused. */
 export const APPLICATION_ID = 0x44654d53
 /** The schema version this build writes; MIGRATIONS[v] brings a database from version v to v + 1. */
-export const SCHEMA_VERSION = 1
+export const SCHEMA_VERSION = 2
 
 // Everything read from disk is untrusted: bounds well above what the protocol produces
 // (a 64 KiB payload, 64 members), far below what would hurt the process.
@@ -54,7 +55,10 @@ const MIGRATIONS: ReadonlyArray<(db: Database.Database) => void> = [
         PRIMARY KEY (peer_id, position)
       ) STRICT, WITHOUT ROWID;
     `)
-  }
+  },
+  // 1 -> 2: each room's chat history (messages, full-text index, applied and delivered index).
+  // Starts empty: the node fills it from the log on the next start (src/node/node.ts).
+  migrateToHistory
 ]
 
 /** A problem with the database file itself: names the file, says what is wrong. */
@@ -71,12 +75,15 @@ export class SqliteStorage implements Storage {
   readonly path: string
   private readonly db: Database.Database
   private readonly stmts: ReturnType<typeof prepare>
+  private readonly historyStmts: HistoryStatements
   private readonly open = new Map<string, SqliteRoomStore>()
+  private readonly histories = new Map<string, SqliteRoomHistory>()
 
   private constructor (path: string, db: Database.Database) {
     this.path = path
     this.db = db
     this.stmts = prepare(db)
+    this.historyStmts = prepareHistory(db)
   }
 
   /**
@@ -118,10 +125,13 @@ export class SqliteStorage implements Storage {
 
   deleteRoom (roomId: string): void {
     this.db.transaction(() => {
+      deleteHistory(this.historyStmts, roomId)
       for (const stmt of [this.stmts.deleteLog, this.stmts.deleteOutbox, this.stmts.deleteHardState, this.stmts.deleteRoom]) stmt.run(roomId)
     })()
     this.open.get(roomId)?.invalidate()
     this.open.delete(roomId)
+    // A history object handed out before checks this map: once deleted, it refuses to be used.
+    this.histories.delete(roomId)
   }
 
   roomStore (roomId: string): SqliteRoomStore {
@@ -132,6 +142,20 @@ export class SqliteStorage implements Storage {
       this.open.set(roomId, store)
     }
     return store
+  }
+
+  roomHistory (roomId: string): SqliteRoomHistory {
+    if (this.stmts.roomExists.get(roomId) == null) throw new Error(`room ${roomId} is not stored in ${this.path}`)
+    let history = this.histories.get(roomId)
+    if (history == null) {
+      const created: SqliteRoomHistory = new SqliteRoomHistory(this.db, this.historyStmts, roomId, {
+        error: what => new StorageError(`${this.path}: room ${roomId}: history: ${what}`),
+        isValid: () => this.db.open && this.histories.get(roomId) === created
+      })
+      history = created
+      this.histories.set(roomId, history)
+    }
+    return history
   }
 
   peerAddrs (): Map<string, string[]> {
@@ -168,6 +192,7 @@ export class SqliteStorage implements Storage {
   close (): void {
     for (const store of this.open.values()) store.invalidate()
     this.open.clear()
+    this.histories.clear()
     if (this.db.open) this.db.close()
   }
 

@@ -1,3 +1,4 @@
+import { MemoryRoomHistory, type RoomHistory } from './history.js'
 import { MemoryStore, type RoomStore } from './memory.js'
 
 export interface StoredRoom {
@@ -19,6 +20,11 @@ export interface Storage {
   deleteRoom: (roomId: string) => void
   /** The durable state of a stored room. Throws if the room is not stored. */
   roomStore: (roomId: string) => RoomStore
+  /**
+   * The chat history of a stored room (derived from its log; written without fsync, see
+   * src/store/history.ts). Throws if the room is not stored; unusable once the room is deleted.
+   */
+  roomHistory: (roomId: string) => RoomHistory
   /** The last listen addresses recorded for each peer. */
   peerAddrs: () => Map<string, string[]>
   /** Replaces the recorded addresses of a peer (an empty list forgets it). */
@@ -40,7 +46,7 @@ export function boundedAddrs (addrs: readonly string[]): string[] {
  * MemoryStorage object resumes its rooms, as it would from disk.
  */
 export class MemoryStorage implements Storage {
-  private readonly stored = new Map<string, { name: string, store: MemoryStore }>()
+  private readonly stored = new Map<string, { name: string, store: MemoryStore, history: MemoryRoomHistory }>()
   private readonly addrs = new Map<string, string[]>()
 
   rooms (): StoredRoom[] {
@@ -49,7 +55,7 @@ export class MemoryStorage implements Storage {
 
   createRoom (roomId: string, name: string): void {
     if (this.stored.has(roomId)) throw new Error(`room ${roomId} is already stored`)
-    this.stored.set(roomId, { name, store: new MemoryStore() })
+    this.stored.set(roomId, { name, store: new MemoryStore(), history: new MemoryRoomHistory() })
   }
 
   deleteRoom (roomId: string): void {
@@ -57,9 +63,11 @@ export class MemoryStorage implements Storage {
   }
 
   roomStore (roomId: string): RoomStore {
-    const room = this.stored.get(roomId)
-    if (room == null) throw new Error(`room ${roomId} is not stored`)
-    return room.store
+    return this.room(roomId).store
+  }
+
+  roomHistory (roomId: string): RoomHistory {
+    return this.room(roomId).history
   }
 
   peerAddrs (): Map<string, string[]> {
@@ -73,4 +81,10 @@ export class MemoryStorage implements Storage {
   }
 
   close (): void {}
+
+  private room (roomId: string): { store: MemoryStore, history: MemoryRoomHistory } {
+    const room = this.stored.get(roomId)
+    if (room == null) throw new Error(`room ${roomId} is not stored`)
+    return room
+  }
 }

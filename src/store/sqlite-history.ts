@@ -1,0 +1,197 @@
+// A room's chat history in the node's SQLite database (schema version 2): the messages table, an
+// FTS5 index over their text, and each room's applied and delivered index. See history.ts for the
+// contract; sqlite.ts opens the database and migrates it.
+import type Database from 'better-sqlite3'
+import {
+  checkIndex, checkLimit, checkMessage, ftsQuery, MAX_PAGE_LIMIT, MAX_SEARCH_LIMIT, MAX_SENDER_LENGTH, MAX_STORED_TEXT_LENGTH, searchTerms,
+  type RoomHistory, type StoredMessage
+} from './history.js'
+
+/**
+ * Migration 1 -> 2. `id` is an explicit INTEGER PRIMARY KEY because the FTS5 index refers to rows
+ * by rowid, and VACUUM may renumber an implicit rowid. The FTS5 table is external-content (the text
+ * is stored once, in messages) and kept in step by triggers, so no code path can forget it.
+ */
+export function migrateToHistory (db: Database.Database): void {
+  db.exec(`
+    CREATE TABLE messages (
+      id INTEGER PRIMARY KEY,
+      room_id TEXT NOT NULL REFERENCES rooms (room_id),
+      idx INTEGER NOT NULL,
+      term INTEGER NOT NULL,
+      sender TEXT NOT NULL,
+      seq INTEGER NOT NULL,
+      text TEXT NOT NULL,
+      sent_at INTEGER NOT NULL,
+      UNIQUE (room_id, idx)
+    ) STRICT;
+    CREATE VIRTUAL TABLE messages_fts USING fts5 (
+      text, content = 'messages', content_rowid = 'id', tokenize = 'unicode61 remove_diacritics 2'
+    );
+    CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN
+      INSERT INTO messages_fts (rowid, text) VALUES (new.id, new.text);
+    END;
+    CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN
+      INSERT INTO messages_fts (messages_fts, rowid, text) VALUES ('delete', old.id, old.text);
+    END;
+    CREATE TABLE history_state (
+      room_id TEXT PRIMARY KEY REFERENCES rooms (room_id),
+      applied INTEGER NOT NULL,
+      delivered INTEGER NOT NULL
+    ) STRICT;
+  `)
+}
+
+export type HistoryStatements = ReturnType<typeof prepareHistory>
+
+/** The message columns, qualified (the FTS5 table has a text column too); oversize text reads as NULL. */
+const COLUMNS = `messages.idx, messages.term, messages.sender, messages.seq,
+  CASE WHEN length(messages.text) <= ${MAX_STORED_TEXT_LENGTH} THEN messages.text END AS text, messages.sent_at`
+
+export function prepareHistory (db: Database.Database) {
+  return {
+    insert: db.prepare('INSERT INTO messages (room_id, idx, term, sender, seq, text, sent_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (room_id, idx) DO NOTHING'),
+    state: db.prepare('SELECT applied, delivered FROM history_state WHERE room_id = ?'),
+    raiseApplied: db.prepare(`INSERT INTO history_state (room_id, applied, delivered) VALUES (?, ?, 0)
+      ON CONFLICT (room_id) DO UPDATE SET applied = max(applied, excluded.applied)`),
+    raiseDelivered: db.prepare(`INSERT INTO history_state (room_id, applied, delivered) VALUES (?, 0, ?)
+      ON CONFLICT (room_id) DO UPDATE SET delivered = max(delivered, excluded.delivered)`),
+    page: db.prepare(`SELECT ${COLUMNS} FROM messages WHERE room_id = ? AND idx > ? ORDER BY idx LIMIT ?`),
+    pageBefore: db.prepare(`SELECT ${COLUMNS} FROM messages WHERE room_id = ? AND idx < ? ORDER BY idx DESC LIMIT ?`),
+    fromSender: db.prepare(`SELECT ${COLUMNS} FROM messages WHERE room_id = ? AND idx > ? AND idx <= ? AND sender = ? ORDER BY idx LIMIT ?`),
+    search: db.prepare(`SELECT ${COLUMNS} FROM messages_fts JOIN messages ON messages.id = messages_fts.rowid
+      WHERE messages_fts MATCH ? AND messages.room_id = ? AND messages.idx < ? ORDER BY messages.idx DESC LIMIT ?`),
+    count: db.prepare('SELECT count(*) AS n FROM messages WHERE room_id = ?'),
+    deleteMessages: db.prepare('DELETE FROM messages WHERE room_id = ?'),
+    deleteState: db.prepare('DELETE FROM history_state WHERE room_id = ?')
+  }
+}
+
+/** Forgets a room's history (inside the caller's transaction: deleteRoom). */
+export function deleteHistory (stmts: HistoryStatements, roomId: string): void {
+  stmts.deleteMessages.run(roomId)
+  stmts.deleteState.run(roomId)
+}
+
+/**
+ * One room's history over the shared database. Its writes skip the fsync (synchronous=NORMAL for the
+ * transaction, as SqliteRoomStore does for commit-index-only writes): WAL keeps them atomic and in
+ * order after the log writes they follow, a process crash loses nothing, and what a power loss
+ * takes away is re-applied from the log on the next start.
+ */
+export class SqliteRoomHistory implements RoomHistory {
+  readonly roomId: string
+  private readonly db: Database.Database
+  private readonly stmts: HistoryStatements
+  private readonly error: (what: string) => Error
+  private readonly isValid: () => boolean
+  private readonly writeAppend: (messages: readonly StoredMessage[], appliedIndex: number) => void
+
+  /** `isValid` answers false once the room was deleted or the database closed; `error` names the file and room. */
+  constructor (db: Database.Database, stmts: HistoryStatements, roomId: string, opts: { error: (what: string) => Error, isValid: () => boolean }) {
+    this.db = db
+    this.stmts = stmts
+    this.roomId = roomId
+    this.error = opts.error
+    this.isValid = opts.isValid
+    this.writeAppend = db.transaction((messages: readonly StoredMessage[], appliedIndex: number) => {
+      for (const m of messages) stmts.insert.run(roomId, m.index, m.term, m.sender, m.seq, m.text, m.sentAt)
+      stmts.raiseApplied.run(roomId, appliedIndex)
+    })
+  }
+
+  append (messages: readonly StoredMessage[], appliedIndex: number): void {
+    this.check()
+    checkIndex(appliedIndex, 'applied index')
+    for (const message of messages) checkMessage(message)
+    this.relaxed(() => { this.writeAppend(messages, appliedIndex) })
+  }
+
+  appliedIndex (): number {
+    return this.state().applied
+  }
+
+  deliveredIndex (): number {
+    return this.state().delivered
+  }
+
+  markDelivered (index: number): void {
+    this.check()
+    checkIndex(index, 'delivered index')
+    this.relaxed(() => { this.stmts.raiseDelivered.run(this.roomId, index) })
+  }
+
+  page (after: number, limit: number): StoredMessage[] {
+    this.check()
+    checkLimit(limit, MAX_PAGE_LIMIT)
+    return this.rows(this.stmts.page.all(this.roomId, bound(after), limit))
+  }
+
+  pageBefore (before: number, limit: number): StoredMessage[] {
+    this.check()
+    checkLimit(limit, MAX_PAGE_LIMIT)
+    return this.rows(this.stmts.pageBefore.all(this.roomId, bound(before), limit)).reverse()
+  }
+
+  fromSender (sender: string, after: number, through: number, limit: number): StoredMessage[] {
+    this.check()
+    checkLimit(limit, MAX_PAGE_LIMIT)
+    return this.rows(this.stmts.fromSender.all(this.roomId, bound(after), bound(through), sender, limit))
+  }
+
+  search (query: string, limit: number, before?: number): StoredMessage[] {
+    this.check()
+    // The user's text is reduced to quoted words and bound as a parameter: never part of the SQL.
+    const match = ftsQuery(searchTerms(query))
+    checkLimit(limit, MAX_SEARCH_LIMIT)
+    return this.rows(this.stmts.search.all(match, this.roomId, before == null ? Number.MAX_SAFE_INTEGER : bound(before), limit))
+  }
+
+  count (): number {
+    this.check()
+    return (this.stmts.count.get(this.roomId) as { n: number }).n
+  }
+
+  private state (): { applied: number, delivered: number } {
+    this.check()
+    const row = this.stmts.state.get(this.roomId) as { applied: unknown, delivered: unknown } | undefined
+    if (row == null) return { applied: 0, delivered: 0 }
+    if (!isCount(row.applied) || !isCount(row.delivered)) throw this.error('the history state (applied/delivered index) is malformed')
+    return { applied: row.applied, delivered: row.delivered }
+  }
+
+  /** Everything read back is checked: a damaged row is reported, never passed on. */
+  private rows (rows: unknown[]): StoredMessage[] {
+    return rows.map(row => {
+      const { idx, term, sender, seq, text, sent_at: sentAt } = row as Record<string, unknown>
+      if (!isCount(idx) || idx === 0) throw this.error(`a stored message has a malformed index (${String(idx)})`)
+      if (!isCount(term) || !isCount(seq) || !isCount(sentAt)) throw this.error(`message ${idx}: malformed term, seq or sentAt`)
+      if (typeof sender !== 'string' || sender.length === 0 || sender.length > MAX_SENDER_LENGTH) throw this.error(`message ${idx}: malformed sender`)
+      if (typeof text !== 'string') throw this.error(`message ${idx}: the text is missing or longer than ${MAX_STORED_TEXT_LENGTH} characters`)
+      return { index: idx, term, sender, seq, text, sentAt }
+    })
+  }
+
+  private relaxed (write: () => void): void {
+    this.db.pragma('synchronous = NORMAL')
+    try {
+      write()
+    } finally {
+      this.db.pragma('synchronous = FULL')
+    }
+  }
+
+  private check (): void {
+    if (!this.isValid()) throw new Error(`room ${this.roomId}: its history was closed or the room deleted`)
+  }
+}
+
+/** An index bound from a caller, checked (the statements compare it with stored integers). */
+function bound (index: number): number {
+  checkIndex(index, 'index')
+  return index
+}
+
+function isCount (value: unknown): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0
+}
