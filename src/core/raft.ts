@@ -46,6 +46,8 @@ export class RaftCore {
   private lastLeaderContact = Number.NEGATIVE_INFINITY
   /** Campaigns since this member last heard from a host; after a failed one, ranked timeouts give way to random ones. */
   private campaignsWithoutLeader = 0
+  /** Progress display only (never used for a decision): the commit index the host last told us. */
+  private hostCommitIndex = 0
   private succession: string[] = []
   private readonly votes = new Map<string, boolean>()
   private progress = new Map<string, Progress>()
@@ -311,7 +313,8 @@ export class RaftCore {
       configIndex: this.log.latestConfigIndex(),
       succession: [...this.succession],
       outbox: this.outbox.length,
-      transferTarget: this.transfer?.target ?? null
+      transferTarget: this.transfer?.target ?? null,
+      hostCommitIndex: this.role === 'leader' ? this.commitIndex : this.hostCommitIndex
     }
   }
 
@@ -561,6 +564,7 @@ export class RaftCore {
       this.appendLocal(fresh)
     }
     const lastNew = ae.prevLogIndex + ae.entries.length
+    this.hostCommitIndex = ae.commitIndex
     this.commitTo(Math.min(ae.commitIndex, lastNew))
     this.learnDelivered(ae.deliveredIndex)
     respond({ ...base, success: true, matchIndex: lastNew, lastLogIndex: this.log.lastIndex() })
@@ -1012,6 +1016,8 @@ export interface CoreStatus {
   succession: string[]
   outbox: number
   transferTarget: string | null
+  /** The host's commit index as of its last AppendEntries to us (0 until one arrives): how far a catching-up member has to go. */
+  hostCommitIndex: number
 }
 
 function checkEntry (entry: Entry, maxPayloadBytes: number, maxMembers: number): { reason: RejectReason, detail?: string } | null {

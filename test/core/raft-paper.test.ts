@@ -497,6 +497,15 @@ describe('§5.4.1 election restriction', () => {
 // §5.3 Log replication
 
 describe('§5.3 log replication', () => {
+  test('a member catching up reports the host\'s commit index next to its own (progress display)', () => {
+    const b = followerOf('b', 'a', 2, 0)
+    expect(b.status().hostCommitIndex).toBe(0)
+    // The host has committed 50 entries; this batch (after the bootstrap config at 1) brings b to 11.
+    b.step(msg('a', 'b', 2, appendEntries(1, 1, Array.from({ length: 10 }, (_, i) => noop(i + 2, 2)), 50)), 1)
+    take(b)
+    expect(b.status()).toMatchObject({ commitIndex: 11, lastIndex: 11, hostCommitIndex: 50 })
+  })
+
   // Follower log: 1:t1 (config), 2:t2, 3:t2, 4:t3.
   const followerLog = (): DurableState => durableWith([2, 2, 3], { term: 3 })
 
