@@ -225,3 +225,47 @@ describe('daemons restarted on the same data directory (SQLite)', () => {
     expect(readFileSync(join(dir, 'demes.db'))).toEqual(garbage)
   })
 })
+
+describe('an offline member catching up', () => {
+  test('a member killed while 10,000 messages were sent is brought up to date as soon as it is back, without anyone writing', async () => {
+    const ports = await Promise.all([freePort(), freePort(), freePort()])
+    const p = await startDaemon('p', ports[0])
+    const q = await startDaemon('q', ports[1], [p.addrs[0]])
+    let r = await startDaemon('r', ports[2], [p.addrs[0]])
+    const roomId = (await api(p, 'POST', '/rooms', { name: 'catch-up' })).body.roomId as string
+    for (const joiner of [q, r]) {
+      const invite = (await api(p, 'POST', `/rooms/${roomId}/invites`, {})).body.invite as string
+      expect((await api(joiner, 'POST', '/join', { invite })).status).toBe(200)
+    }
+    await kill9(r)
+
+    // 10,000 messages from the two members that stayed, 16 requests in flight.
+    const TOTAL = 10_000
+    const acknowledged = new Map<string, string>()
+    let next = 0
+    await Promise.all(Array.from({ length: 16 }, async (_, w) => {
+      const d = w % 2 === 0 ? p : q
+      while (next < TOTAL) {
+        const text = `catch-up ${next++}`
+        const res = await api(d, 'POST', `/rooms/${roomId}/messages`, { text })
+        expect(res.status).toBe(202)
+        acknowledged.set(res.body.id, text)
+      }
+    }))
+    const target = await waitFor(async () => {
+      const [outP, outQ] = await Promise.all([p, q].map(async d => (await api(d, 'GET', `/rooms/${roomId}/outbox`)).body.outbox.length))
+      return outP === 0 && outQ === 0 ? (await api(p, 'GET', `/rooms/${roomId}`)).body.commitIndex as number : undefined
+    }, 120_000)
+    expect(target).toBeGreaterThan(TOTAL)
+
+    // Back on the same directory and port; nobody writes from here on.
+    r = await startDaemon('r', ports[2])
+    const before = (await api(r, 'GET', `/rooms/${roomId}`)).body.commitIndex as number
+    expect(before).toBeLessThan(target)
+    await waitFor(async () => ((await api(r, 'GET', `/rooms/${roomId}`)).body.commitIndex as number) >= target ? true : undefined, 60_000)
+    const log = await converged([p, q, r], roomId, TOTAL)
+    expect(log).toHaveLength(TOTAL)
+    checkLog(log, acknowledged)
+    expect(integrityCheck(r)).toEqual(['ok'])
+  }, 300_000)
+})
