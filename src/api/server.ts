@@ -11,6 +11,7 @@ import type { Socket } from 'node:net'
 import Fastify from 'fastify'
 import type { FastifyError, FastifyRequest, FastifySchemaValidationError } from 'fastify'
 import { ApiError } from '../node/api-types.js'
+import { MAX_QUERY_LENGTH, MAX_SEARCH_LIMIT } from '../store/history.js'
 import type { ApiErrorCode, DemesNodeApi, NodeEvent } from '../node/api-types.js'
 import { formatEvent, KEEP_ALIVE_CHUNK, SSE_HEADERS, SseStream } from './sse.js'
 
@@ -21,6 +22,7 @@ export const MAX_INVITE_LENGTH = 4096
 export const MAX_INVITE_TTL_SECONDS = 30 * 24 * 3600
 export const DEFAULT_MESSAGES_LIMIT = 100
 export const MAX_MESSAGES_LIMIT = 1000
+export const DEFAULT_SEARCH_LIMIT = 20
 export const JOIN_TIMEOUT_MS = 60_000
 export const SSE_KEEP_ALIVE_MS = 15_000
 export const SSE_MAX_BACKLOG = 1000
@@ -115,12 +117,13 @@ const roomParams = {
 const noQuery = { type: 'object', properties: {}, additionalProperties: false } as const
 const AFTER_PATTERN = '^(0|[1-9][0-9]{0,14})$'
 const LIMIT_PATTERN = '^([1-9][0-9]{0,2}|1000)$'
+const SEARCH_LIMIT_PATTERN = '^([1-9][0-9]?|100)$'
 
-/** Friendlier text for the query parameters validated by pattern (coercion is off, so they arrive as strings). */
+/** Friendlier text for query parameters validated by pattern (coercion is off, so they arrive as strings), by pattern. */
 const PATTERN_HINTS: Record<string, string> = {
-  '/after': 'after must be an integer >= 0',
-  '/before': 'before must be an integer >= 0',
-  '/limit': `limit must be an integer from 1 to ${MAX_MESSAGES_LIMIT}`
+  [AFTER_PATTERN]: 'must be an integer >= 0',
+  [LIMIT_PATTERN]: `must be an integer from 1 to ${MAX_MESSAGES_LIMIT}`,
+  [SEARCH_LIMIT_PATTERN]: `must be an integer from 1 to ${MAX_SEARCH_LIMIT}`
 }
 
 function formatValidationErrors (errors: FastifySchemaValidationError[], dataVar: string): Error {
@@ -133,8 +136,8 @@ function formatValidationErrors (errors: FastifySchemaValidationError[], dataVar
     message = `${where} must have property '${String(e.params.missingProperty)}'`
   } else if (e.keyword === 'additionalProperties') {
     message = `${where} has unknown property '${String(e.params.additionalProperty)}'`
-  } else if (e.keyword === 'pattern' && dataVar === 'querystring' && PATTERN_HINTS[e.instancePath] !== undefined) {
-    message = PATTERN_HINTS[e.instancePath]
+  } else if (e.keyword === 'pattern' && dataVar === 'querystring' && PATTERN_HINTS[String(e.params.pattern)] !== undefined) {
+    message = `${e.instancePath.slice(1)} ${PATTERN_HINTS[String(e.params.pattern)]}`
   } else {
     const field = e.instancePath === '' ? where : `${where}.${e.instancePath.slice(1).replaceAll('/', '.')}`
     message = `${field} ${e.message ?? 'is invalid'}`
@@ -375,6 +378,27 @@ export async function startApiServer (opts: ApiServerOptions): Promise<ApiServer
     const limit = request.query.limit === undefined ? DEFAULT_MESSAGES_LIMIT : Number(request.query.limit)
     const page = before !== undefined ? { before: Number(before) } : { after: after === undefined ? 0 : Number(after) }
     return { messages: node.messages(request.params.roomId, { ...page, limit }) }
+  })
+
+  // GET /rooms/:roomId/search?q=&limit=&before=
+  app.get<{ Params: { roomId: string }, Querystring: { q: string, limit?: string, before?: string } }>(`${API_PREFIX}/rooms/:roomId/search`, {
+    schema: {
+      params: roomParams,
+      querystring: {
+        type: 'object',
+        required: ['q'],
+        properties: {
+          q: { type: 'string', minLength: 1, maxLength: MAX_QUERY_LENGTH },
+          limit: { type: 'string', pattern: SEARCH_LIMIT_PATTERN },
+          before: { type: 'string', pattern: AFTER_PATTERN }
+        },
+        additionalProperties: false
+      }
+    }
+  }, async (request) => {
+    const { q, before } = request.query
+    const limit = request.query.limit === undefined ? DEFAULT_SEARCH_LIMIT : Number(request.query.limit)
+    return { messages: node.search(request.params.roomId, q, { limit, ...(before !== undefined ? { before: Number(before) } : {}) }) }
   })
 
   // GET /rooms/:roomId/outbox

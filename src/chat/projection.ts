@@ -1,6 +1,7 @@
 import { ChatBody } from '../../proto/chat.js'
 import { EntryType } from '../../proto/raft.js'
-import type { Configuration, Entry } from '../../proto/raft.js'
+import type { Entry } from '../../proto/raft.js'
+import { MAX_PAGE_LIMIT, type RoomHistory, type StoredMessage } from '../store/history.js'
 
 export interface ChatMessage {
   index: number
@@ -31,24 +32,49 @@ export function decodeChatBody (payload: Uint8Array): string | null {
 }
 
 /**
- * The chat state of one room: the projection of its committed log (messages in log order, members).
- * It only reads entries; the log is the source of truth.
+ * The chat state of one room: the projection of its committed log, written through to the room's
+ * stored history (src/store/history.ts), which serves every read. In memory it keeps only two
+ * numbers (applied and delivered index), so an idle room costs the same with 10 or 100,000 messages.
+ * It only reads entries; the log is the source of truth and rebuilds whatever the history lacks.
  */
 export class ChatProjection {
-  private readonly messages: ChatMessage[] = []
-  private deliveredIndex = 0
-  private config: Configuration = { voters: [], learners: [] }
+  private readonly history: RoomHistory
+  /** The log index up to which the history holds every committed chat message. */
+  private applied: number
+  private delivered: number
+  /** Set when writing the history failed: later messages are not written (no holes), the next start refills it from the log. */
+  private writeFailure: Error | undefined
   /** Entries that carried a payload this projection could not decode (logged by the caller). */
   undecodable = 0
 
-  /** Applies committed entries; returns the chat messages they added. */
+  constructor (history: RoomHistory) {
+    this.history = history
+    this.applied = history.appliedIndex()
+    this.delivered = history.deliveredIndex()
+  }
+
+  /** The log index through which the history is complete: a restarted room need not re-apply entries up to here. */
+  appliedIndex (): number {
+    return this.applied
+  }
+
+  /** Why the history stopped being written, if it did. */
+  failure (): Error | undefined {
+    return this.writeFailure
+  }
+
+  /**
+   * Applies committed entries (in log order) and returns the chat messages they added. Entries the
+   * history already holds (index at or below the applied index) are skipped: each message is stored
+   * and reported once, however often the log is replayed. If the history cannot be written, the
+   * messages are still returned (live events), failure() says why, and nothing is written any more in
+   * this run, so the history has no hole: the next start re-applies from where it stopped.
+   */
   apply (entries: readonly Entry[]): ChatMessage[] {
-    const added: ChatMessage[] = []
-    for (const entry of entries) {
-      if (entry.type === EntryType.ENTRY_CONFIG && entry.config != null) {
-        this.config = entry.config
-        continue
-      }
+    const fresh = entries.filter(entry => entry.index > this.applied)
+    if (fresh.length === 0) return []
+    const added: StoredMessage[] = []
+    for (const entry of fresh) {
       const submission = entry.submission
       if (entry.type !== EntryType.ENTRY_SUBMISSION || submission == null) continue
       const text = decodeChatBody(submission.payload)
@@ -56,65 +82,62 @@ export class ChatProjection {
         this.undecodable++
         continue
       }
-      const message: ChatMessage = {
-        index: entry.index,
-        term: entry.term,
-        id: `${submission.sender}:${submission.seq}`,
-        sender: submission.sender,
-        seq: submission.seq,
-        text,
-        sentAt: submission.sentAt,
-        status: entry.index <= this.deliveredIndex ? 'delivered' : 'committed'
-      }
-      this.messages.push(message)
-      added.push(message)
+      // sentAt is the sender's claim (a uint64 on the wire): one that is not a safe integer is shown as 0.
+      const sentAt = Number.isSafeInteger(submission.sentAt) && submission.sentAt >= 0 ? submission.sentAt : 0
+      added.push({ index: entry.index, term: entry.term, sender: submission.sender, seq: submission.seq, text, sentAt })
     }
-    return added
+    const through = fresh[fresh.length - 1].index
+    if (this.writeFailure == null) {
+      try {
+        this.history.append(added, through)
+        this.applied = through
+      } catch (err) {
+        this.writeFailure = err as Error
+      }
+    }
+    return added.map(m => this.view(m))
   }
 
-  /** Every member holds the log up to `index`; returns the messages that became delivered. */
-  markDelivered (index: number): ChatMessage[] {
-    if (index <= this.deliveredIndex) return []
-    this.deliveredIndex = index
+  /**
+   * Every member holds the log up to `index`. Returns the messages of `receiptsFor` (the node's own
+   * peer id: it sends receipts for its own messages) that thereby became delivered, oldest first.
+   */
+  markDelivered (index: number, receiptsFor?: string): ChatMessage[] {
+    if (index <= this.delivered) return []
+    const from = this.delivered
+    this.delivered = index
+    if (this.writeFailure == null) this.history.markDelivered(index)
+    if (receiptsFor == null) return []
+    const sender = receiptsFor
     const changed: ChatMessage[] = []
-    for (let i = this.messages.length - 1; i >= 0 && this.messages[i].status === 'committed'; i--) {
-      if (this.messages[i].index <= index) {
-        this.messages[i].status = 'delivered'
-        changed.push(this.messages[i])
-      }
+    for (let after = from; ;) {
+      const batch = this.history.fromSender(sender, after, index, MAX_PAGE_LIMIT)
+      changed.push(...batch.map(m => this.view(m)))
+      if (batch.length < MAX_PAGE_LIMIT) return changed
+      after = batch[batch.length - 1].index
     }
-    return changed.reverse()
   }
 
-  /** Committed messages with log index above `after`, oldest first. */
+  /** Committed messages with log index above `after`, oldest first (at most MAX_PAGE_LIMIT). */
   page (after: number, limit: number): ChatMessage[] {
-    let lo = 0
-    let hi = this.messages.length
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1
-      if (this.messages[mid].index <= after) lo = mid + 1
-      else hi = mid
-    }
-    return this.messages.slice(lo, lo + limit)
+    return this.history.page(after, limit).map(m => this.view(m))
   }
 
   /** The last `limit` committed messages with log index below `before`, oldest first (paging backwards). */
   pageBefore (before: number, limit: number): ChatMessage[] {
-    let lo = 0
-    let hi = this.messages.length
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1
-      if (this.messages[mid].index < before) lo = mid + 1
-      else hi = mid
-    }
-    return this.messages.slice(Math.max(0, lo - limit), lo)
+    return this.history.pageBefore(before, limit).map(m => this.view(m))
   }
 
-  all (): readonly ChatMessage[] {
-    return this.messages
+  /** Messages with every word of `query`, newest first (see RoomHistory.search; throws SearchQueryError). */
+  search (query: string, limit: number, before?: number): ChatMessage[] {
+    return this.history.search(query, limit, before).map(m => this.view(m))
   }
 
-  members (): Configuration {
-    return this.config
+  count (): number {
+    return this.history.count()
+  }
+
+  private view (m: StoredMessage): ChatMessage {
+    return { ...m, id: `${m.sender}:${m.seq}`, status: m.index <= this.delivered ? 'delivered' : 'committed' }
   }
 }

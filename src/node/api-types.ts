@@ -86,6 +86,14 @@ export interface DemesNodeApi {
    * `after` (default 0), or, paging backwards, the last ones before log index `before`.
    */
   messages: (roomId: string, opts?: { after?: number, before?: number, limit?: number }) => MessageView[]
+  /**
+   * Full-text search of the room's committed messages: those containing every word of `query`
+   * (whole words, ignoring case and diacritics; operators and quotes are plain text), newest first,
+   * at most `limit` (default 20, max 100), only those with log index below `before` when given (to
+   * fetch the next page, pass the last index of this one). ApiError('bad-request') for a query that
+   * is longer than 256 characters, has more than 16 words or none; 'not-found' for an unknown room.
+   */
+  search: (roomId: string, query: string, opts?: { limit?: number, before?: number }) => MessageView[]
   outbox: (roomId: string) => OutboxItem[]
   /** Live events; returns the unsubscribe function. */
   subscribe: (listener: (event: NodeEvent) => void) => () => void

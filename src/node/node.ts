@@ -16,6 +16,7 @@ import type { CoreEvent, DurableState, Ready } from '../core/types.js'
 import { createInvite, parseInvite } from '../crypto/invite.js'
 import { SubmissionVerifier, submissionSigningBytes } from '../crypto/submission.js'
 import type { DemesService } from '../net/service.js'
+import { MAX_PAGE_LIMIT, MAX_SEARCH_LIMIT, SearchQueryError } from '../store/history.js'
 import type { RoomStore } from '../store/memory.js'
 import { MAX_PEER_ADDRS, MemoryStorage, type Storage } from '../store/storage.js'
 import { ApiError, MAX_ROOM_NAME_LENGTH, type DemesNodeApi, type MemberView, type MessageView, type NodeEvent, type NodeInfo, type OutboxItem, type RoomDetails, type RoomSummary } from './api-types.js'
@@ -29,6 +30,7 @@ const JOIN_RETRY_MS = 1000
 const JOIN_POLL_MS = 20
 const JOIN_DEADLINE_MS = 60_000
 const RTT_PROBE_INTERVAL_MS = 5000
+const DEFAULT_SEARCH_LIMIT = 20
 /** Inbound messages waiting for signature checks, per room; beyond this they are dropped (the protocol retries). */
 
 export interface DemesNodeOptions {
@@ -225,10 +227,17 @@ export class DemesNode implements DemesNodeApi {
 
   messages (roomId: string, opts: { after?: number, before?: number, limit?: number } = {}): MessageView[] {
     const room = this.room$(roomId)
-    const limit = Math.min(opts.limit ?? 100, 1000)
+    const limit = Math.min(opts.limit ?? 100, MAX_PAGE_LIMIT)
     if (opts.before != null && opts.after != null) throw new ApiError('bad-request', 'give after or before, not both')
-    const page = opts.before != null ? room.chat.pageBefore(opts.before, limit) : room.chat.page(opts.after ?? 0, limit)
+    const page = asBadRequest(() => opts.before != null ? room.chat.pageBefore(opts.before, limit) : room.chat.page(opts.after ?? 0, limit))
     return page.map(messageView)
+  }
+
+  search (roomId: string, query: string, opts: { limit?: number, before?: number } = {}): MessageView[] {
+    const room = this.room$(roomId)
+    const limit = opts.limit ?? DEFAULT_SEARCH_LIMIT
+    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_SEARCH_LIMIT) throw new ApiError('bad-request', `limit must be an integer from 1 to ${MAX_SEARCH_LIMIT}`)
+    return asBadRequest(() => room.chat.search(query, limit, opts.before)).map(messageView)
   }
 
   outbox (roomId: string): OutboxItem[] {
@@ -259,9 +268,14 @@ export class DemesNode implements DemesNodeApi {
     return store
   }
 
-  /** A stored room after a restart: the core re-emits its committed entries, which rebuild the chat projection. */
+  /**
+   * A stored room after a restart: the core re-emits the committed entries after the history's
+   * applied index (all of them for a history that is new, e.g. after a schema upgrade), which
+   * complete the history.
+   */
   private resumeRoom (roomId: string, name: string): void {
     const room = this.openRoom(roomId, name, this.storage.roomStore(roomId))
+    if (this.rooms.get(roomId) !== room) return // removed from the room before the restart
     const { voters, learners } = room.driver.configuration()
     if (voters.length === 0 && learners.length === 0) {
       // A join that never received the room's log: nobody would talk to this node here; the invite can be used again.
@@ -298,13 +312,25 @@ export class DemesNode implements DemesNodeApi {
       timing: TIMING_PROFILES[this.profile],
       signSubmission: unsigned => signSync(privateKey, submissionSigningBytes(roomId, unsigned))
     })
-    const driver = new RoomDriver({ roomId, core, store, send: message => { this.libp2p.services.demes.send(message.to, roomId, message) } })
-    const room: Room = { roomId, name, driver, chat: new ChatProjection(), sequenced: new Map(), introducedBy: new Set(), wasMember: false }
+    const chat = new ChatProjection(this.storage.roomHistory(roomId))
+    // The core re-emits only the committed entries after `applied` (etcd's Config.Applied): what the
+    // history already holds is neither stored nor announced again.
+    const resumable: RoomStore = { load: () => ({ ...store.load(), applied: chat.appliedIndex() }), persist: rd => { store.persist(rd) } }
+    const driver = new RoomDriver({ roomId, core, store: resumable, send: message => { this.libp2p.services.demes.send(message.to, roomId, message) } })
+    const membership = appliedMembership(driver, chat.appliedIndex(), this.peerId)
+    const room: Room = { roomId, name, driver, chat, sequenced: new Map(), introducedBy: new Set(), wasMember: membership.was }
     driver.on('committed', entries => { this.applyCommitted(room, entries) })
     driver.on('event', event => { this.onCoreEvent(room, event) })
     driver.on('failed', err => { this.log.error('%e', err) })
     this.rooms.set(roomId, room)
     this.presence.join(roomId)
+    if (membership.removed) {
+      // The removal was applied before the node stopped, which stopped before forgetting the room.
+      this.log('room %s: this node was removed before the restart, forgetting it', roomId)
+      this.rooms.delete(roomId)
+      this.forgetRoom(roomId)
+      return room
+    }
     driver.start()
     return room
   }
@@ -342,7 +368,7 @@ export class DemesNode implements DemesNodeApi {
   }
 
   private applyCommitted (room: Room, entries: Entry[]): void {
-    for (const message of room.chat.apply(entries)) {
+    for (const message of this.applyChat(room, entries)) {
       this.emit({ type: 'message', roomId: room.roomId, message: messageView(message) })
       if (message.sender === this.peerId) {
         room.sequenced.delete(message.seq)
@@ -366,6 +392,19 @@ export class DemesNode implements DemesNodeApi {
     }
   }
 
+  /**
+   * The chat messages of newly committed entries, written to the room's history. Writing it is not a
+   * protocol obligation: if it fails (disk full), the room goes on, live events still flow, the
+   * history stops where it was and the next start fills it from the log.
+   */
+  private applyChat (room: Room, entries: Entry[]): ChatMessage[] {
+    const failedBefore = room.chat.failure() != null
+    const added = room.chat.apply(entries)
+    const failure = room.chat.failure()
+    if (!failedBefore && failure != null) this.log.error('room %s: could not write the chat history, it stops here until the next start: %e', room.roomId, failure)
+    return added
+  }
+
   private onCoreEvent (room: Room, event: CoreEvent): void {
     switch (event.type) {
       case 'leader':
@@ -377,7 +416,7 @@ export class DemesNode implements DemesNodeApi {
         this.emit({ type: 'receipt', roomId: room.roomId, id: `${this.peerId}:${event.seq}`, status: 'sequenced' })
         break
       case 'delivered':
-        for (const message of room.chat.markDelivered(event.index)) {
+        for (const message of this.markDelivered(room, event.index)) {
           if (message.sender === this.peerId) this.emit({ type: 'receipt', roomId: room.roomId, id: message.id, status: 'delivered' })
         }
         break
@@ -389,6 +428,16 @@ export class DemesNode implements DemesNodeApi {
         break
       default:
         break
+    }
+  }
+
+  /** This node's messages that became delivered (for receipts); a failing history only costs the receipts. */
+  private markDelivered (room: Room, index: number): ChatMessage[] {
+    try {
+      return room.chat.markDelivered(index, this.peerId)
+    } catch (err) {
+      this.log.error('room %s: could not record the delivered index in the chat history: %e', room.roomId, err)
+      return []
     }
   }
 
@@ -543,6 +592,37 @@ export class DemesNode implements DemesNodeApi {
 /** The durable starting state of a room, as the Ready that writes it. */
 function initialReady (state: DurableState): Ready {
   return { hardState: state.hardState, entries: state.entries, outboxAppend: state.outbox, messages: [], committed: [], events: [] }
+}
+
+/** Entries read at a time when scanning the log for configurations. */
+const SCAN_CHUNK = 1024
+
+/**
+ * From the configurations among the entries applied before this start (index <= `applied`): `was`,
+ * one of them included this node (so a later one without it means removal); `removed`, the last
+ * one did not, after one that did. A fresh history (applied 0) has neither.
+ */
+function appliedMembership (driver: RoomDriver, applied: number, self: string): { was: boolean, removed: boolean } {
+  let was = false
+  let included = false
+  for (let from = 1; from <= applied; from += SCAN_CHUNK) {
+    for (const entry of driver.entries(from, Math.min(applied, from + SCAN_CHUNK - 1))) {
+      if (entry.type !== EntryType.ENTRY_CONFIG || entry.config == null) continue
+      included = entry.config.voters.includes(self) || entry.config.learners.includes(self)
+      if (included) was = true
+    }
+  }
+  return { was, removed: was && !included }
+}
+
+/** Bad paging arguments from a caller (RangeError) and unsearchable queries are the caller's mistake: 400, not 500. */
+function asBadRequest<T> (read: () => T): T {
+  try {
+    return read()
+  } catch (err) {
+    if (err instanceof SearchQueryError || err instanceof RangeError) throw new ApiError('bad-request', err.message)
+    throw err
+  }
 }
 
 function isMemberIn (room: Room, peerId: string): boolean {

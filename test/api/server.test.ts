@@ -5,6 +5,7 @@ import { ApiError, MAX_ROOM_NAME_LENGTH } from '../../src/node/api-types.js'
 import type { DemesNodeApi, MessageView, NodeEvent, NodeInfo, OutboxItem, RoomDetails, RoomSummary } from '../../src/node/api-types.js'
 import { startApiServer } from '../../src/api/server.js'
 import type { ApiServer, ApiServerOptions } from '../../src/api/server.js'
+import { searchTerms } from '../../src/store/history.js'
 
 const TOKEN = 'test-token-0123456789abcdef'
 const MAX_TEXT = 4000
@@ -19,6 +20,7 @@ class FakeNode implements DemesNodeApi {
   seq = 0
   lastInviteOpts: { ttlMs?: number } | undefined
   lastMessagesOpts: { after?: number, before?: number, limit?: number } | undefined
+  lastSearch: { query: string, opts?: { limit?: number, before?: number } } | undefined
   lastJoinSignal: AbortSignal | undefined
   left: string[] = []
   /** When set, join waits on this instead of answering at once. */
@@ -97,6 +99,20 @@ class FakeNode implements DemesNodeApi {
     if (opts?.before != null) return r.messages.filter(m => m.index < (opts.before as number)).slice(-limit)
     const after = opts?.after ?? 0
     return r.messages.filter(m => m.index > after).slice(0, limit)
+  }
+
+  search (roomId: string, query: string, opts?: { limit?: number, before?: number }): MessageView[] {
+    const r = this.get(roomId)
+    this.lastSearch = { query, opts }
+    // The real rules for what a query may be; matching here is a plain substring test.
+    let words: string[][]
+    try {
+      words = searchTerms(query)
+    } catch (err) {
+      throw new ApiError('bad-request', (err as Error).message)
+    }
+    const found = r.messages.filter(m => m.index < (opts?.before ?? Infinity) && words.every(w => m.text.toLowerCase().includes(w.join(' '))))
+    return found.reverse().slice(0, opts?.limit ?? 20)
   }
 
   outbox (roomId: string): OutboxItem[] {
@@ -359,6 +375,39 @@ describe('routes', () => {
     expect(node.lastMessagesOpts).toEqual({ before: 21, limit: 3 })
     expectError(await call('GET', '/api/v1/rooms/room-1/messages?before=5&after=1'), 400, 'bad-request')
     expectError(await call('GET', '/api/v1/rooms/room-1/messages?before=-1'), 400, 'bad-request')
+  })
+
+  test('GET /rooms/:roomId/search passes q, limit and before to the node and answers { messages }', async () => {
+    await node.createRoom('r')
+    node.commit('room-1', 30)
+    const res = await call('GET', '/api/v1/rooms/room-1/search?q=m2')
+    expect(res.status).toBe(200)
+    expect(node.lastSearch).toEqual({ query: 'm2', opts: { limit: 20 } })
+    expect(res.body.messages[0]).toEqual({ index: 29, term: 1, id: 'peer:29', sender: 'peer', text: 'm29', sentAt: 29, status: 'committed' })
+    const page = await call('GET', `/api/v1/rooms/room-1/search?q=${encodeURIComponent('m1 "x')}&limit=3&before=15`)
+    expect(page.status).toBe(200)
+    expect(node.lastSearch).toEqual({ query: 'm1 "x', opts: { limit: 3, before: 15 } })
+  })
+
+  test('GET /rooms/:roomId/search refuses a missing, empty, oversize or repeated q, a bad limit or before, unknown parameters', async () => {
+    await node.createRoom('r')
+    const bad = async (query: string, message: RegExp): Promise<void> => {
+      const res = await call('GET', `/api/v1/rooms/room-1/search${query}`)
+      expectError(res, 400, 'bad-request')
+      expect(res.body.error.message).toMatch(message)
+    }
+    await bad('', /must have property 'q'/)
+    await bad('?q=', /q must NOT have fewer than 1 characters/)
+    await bad(`?q=${'x'.repeat(257)}`, /q must NOT have more than 256 characters/)
+    await bad('?q=a&q=b', /q must be string/)
+    await bad('?q=a&limit=101', /^limit must be an integer from 1 to 100$/)
+    await bad('?q=a&limit=0', /^limit must be an integer from 1 to 100$/)
+    await bad('?q=a&before=-1', /^before must be an integer >= 0$/)
+    await bad('?q=a&after=1', /unknown property 'after'/)
+    // The node's own verdict on the words (none here) comes back as a 400 too.
+    await bad('?q=***', /no words/)
+    expectError(await call('GET', '/api/v1/rooms/nope/search?q=a'), 404, 'not-found')
+    expect((await call('GET', `/api/v1/rooms/room-1/search?q=${'x'.repeat(256)}`)).status).toBe(200)
   })
 })
 

@@ -1,14 +1,17 @@
 import { describe, expect, test } from '@jest/globals'
 import { EntryType, type Entry } from '../../proto/raft.js'
 import { ChatProjection, encodeChatBody } from '../../src/chat/projection.js'
+import { MemoryRoomHistory, SearchQueryError, type RoomHistory } from '../../src/store/history.js'
 
 const EMPTY = new Uint8Array(0)
-const entry = (index: number, text: string): Entry => ({ index, term: 1, type: EntryType.ENTRY_SUBMISSION, submission: { sender: 'p', seq: index, payload: encodeChatBody(text), sentAt: index, signature: EMPTY }, prevHash: EMPTY, hostSignature: EMPTY })
+const entry = (index: number, text: string, sender = 'p'): Entry => ({ index, term: 1, type: EntryType.ENTRY_SUBMISSION, submission: { sender, seq: index, payload: encodeChatBody(text), sentAt: index, signature: EMPTY }, prevHash: EMPTY, hostSignature: EMPTY })
+const noop = (index: number): Entry => ({ index, term: 1, type: EntryType.ENTRY_NOOP, prevHash: EMPTY, hostSignature: EMPTY })
+/** Indexes 2, 4, ..., 40: the log also holds no-ops and configuration entries between messages. */
+const evenMessages = (): Entry[] => Array.from({ length: 20 }, (_, i) => entry(2 * (i + 1), `m${2 * (i + 1)}`, i % 2 === 0 ? 'p' : 'q'))
 
 describe('ChatProjection', () => {
-  const chat = new ChatProjection()
-  // Indexes 2, 4, ..., 40: the log also holds no-ops and configuration entries between messages.
-  chat.apply(Array.from({ length: 20 }, (_, i) => entry(2 * (i + 1), `m${2 * (i + 1)}`)))
+  const chat = new ChatProjection(new MemoryRoomHistory())
+  chat.apply(evenMessages())
 
   test('pages forwards after an index', () => {
     expect(chat.page(10, 3).map(m => m.index)).toEqual([12, 14, 16])
@@ -21,17 +24,90 @@ describe('ChatProjection', () => {
     expect(chat.pageBefore(1000, 2).map(m => m.index)).toEqual([38, 40])
   })
 
-  test('marks delivered messages and reports which ones changed', () => {
-    const changed = chat.markDelivered(6)
-    expect(changed.map(m => m.index)).toEqual([2, 4, 6])
+  test('marks delivered messages and reports which of one sender\'s changed', () => {
+    const changed = chat.markDelivered(6, 'p')
+    expect(changed.map(m => m.index)).toEqual([2, 6])
+    expect(changed.every(m => m.status === 'delivered')).toBe(true)
     expect(chat.page(0, 4).map(m => m.status)).toEqual(['delivered', 'delivered', 'delivered', 'committed'])
-    expect(chat.markDelivered(5)).toEqual([])
+    expect(chat.markDelivered(5, 'p')).toEqual([])
+    expect(chat.markDelivered(10).map(m => m.index)).toEqual([])
+    expect(chat.markDelivered(14, 'q').map(m => m.index)).toEqual([12])
   })
 
-  test('a payload that is not a chat body is counted, not shown', () => {
-    const other = new ChatProjection()
+  test('messages carry the id, sender, seq and sentAt of their submission', () => {
+    expect(chat.page(0, 1)[0]).toEqual({ index: 2, term: 1, id: 'p:2', sender: 'p', seq: 2, text: 'm2', sentAt: 2, status: 'delivered' })
+  })
+
+  test('search finds messages in the history, newest first', () => {
+    const other = new ChatProjection(new MemoryRoomHistory())
+    other.apply([entry(1, 'good morning'), entry(2, 'morning all'), entry(3, 'good night')])
+    expect(other.search('morning', 10).map(m => m.index)).toEqual([2, 1])
+    expect(other.search('good', 10, 3).map(m => m.index)).toEqual([1])
+    expect(() => other.search('***', 10)).toThrow(SearchQueryError)
+  })
+
+  test('a payload that is not a chat body is counted, not shown; the applied index still moves', () => {
+    const history = new MemoryRoomHistory()
+    const other = new ChatProjection(history)
     other.apply([{ ...entry(1, 'x'), submission: { sender: 'p', seq: 1, payload: new Uint8Array([0xff, 0xff, 0xff]), sentAt: 0, signature: EMPTY } }])
-    expect(other.all()).toEqual([])
+    expect(other.count()).toBe(0)
     expect(other.undecodable).toBe(1)
+    expect(history.appliedIndex()).toBe(1)
+  })
+
+  test('a sentAt that is not a safe integer is shown as 0', () => {
+    const other = new ChatProjection(new MemoryRoomHistory())
+    const e = entry(1, 'from the future')
+    other.apply([{ ...e, submission: { ...e.submission!, sentAt: 2 ** 64 } }])
+    expect(other.page(0, 1)[0].sentAt).toBe(0)
+  })
+})
+
+describe('ChatProjection over a stored history', () => {
+  test('writes through: a new projection over the same history (a restart) sees every message and the delivered index', () => {
+    const history = new MemoryRoomHistory()
+    const before = new ChatProjection(history)
+    before.apply([...evenMessages().slice(0, 5), noop(11)])
+    before.markDelivered(4)
+    const after = new ChatProjection(history)
+    expect(after.appliedIndex()).toBe(11)
+    expect(after.page(0, 100).map(m => `${m.index} ${m.status}`)).toEqual(['2 delivered', '4 delivered', '6 committed', '8 committed', '10 committed'])
+  })
+
+  test('entries applied again are neither stored nor reported twice', () => {
+    const history = new MemoryRoomHistory()
+    const chat = new ChatProjection(history)
+    expect(chat.apply(evenMessages().slice(0, 3))).toHaveLength(3)
+    const again = new ChatProjection(history)
+    // The log replayed from the start after a restart, plus one new message.
+    const added = again.apply([...evenMessages().slice(0, 3), entry(7, 'new')])
+    expect(added.map(m => m.index)).toEqual([7])
+    expect(again.apply([entry(7, 'new')])).toEqual([])
+    expect(history.page(0, 100).map(m => m.index)).toEqual([2, 4, 6, 7])
+  })
+
+  test('when the history cannot be written, apply still reports the messages, stops writing (no holes); the applied index stays', () => {
+    const history = new MemoryRoomHistory()
+    let failing = false
+    const flaky: RoomHistory = Object.assign(Object.create(history) as RoomHistory, {
+      append: (...args: Parameters<RoomHistory['append']>) => {
+        if (failing) throw new Error('disk full')
+        history.append(...args)
+      }
+    })
+    const chat = new ChatProjection(flaky)
+    chat.apply([entry(1, 'stored')])
+    failing = true
+    expect(chat.apply([entry(2, 'lost for now')]).map(m => m.text)).toEqual(['lost for now'])
+    expect(chat.failure()?.message).toBe('disk full')
+    failing = false
+    // Later messages are still reported (live events), but not written: the history has no hole at 2.
+    expect(chat.apply([entry(3, 'later')]).map(m => m.index)).toEqual([3])
+    expect(history.page(0, 10).map(m => m.index)).toEqual([1])
+    expect(history.appliedIndex()).toBe(1)
+    // The next start re-applies from index 2.
+    const restarted = new ChatProjection(history)
+    restarted.apply([entry(2, 'lost for now'), entry(3, 'later')])
+    expect(history.page(0, 10).map(m => m.text)).toEqual(['stored', 'lost for now', 'later'])
   })
 })

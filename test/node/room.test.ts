@@ -5,6 +5,7 @@ import { coreOptions, TIMING_PROFILES } from '../../src/core/options.js'
 import { RaftCore } from '../../src/core/raft.js'
 import { seededRng } from '../../src/core/rng.js'
 import { RoomDriver } from '../../src/node/room.js'
+import { MemoryRoomHistory } from '../../src/store/history.js'
 import { MemoryStore } from '../../src/store/memory.js'
 import { waitFor } from '../helpers/wait.js'
 
@@ -20,7 +21,7 @@ function makeRoom (ids: string[]) {
   const bootstrap = RaftCore.bootstrap(ids)
   ids.forEach((id, i) => {
     const driver = new RoomDriver({ roomId: 'room', core: coreOptions(id, seededRng(i + 1), { timing: TIMING_PROFILES.fast }), store: MemoryStore.from(bootstrap), send: deliver })
-    const chat = new ChatProjection()
+    const chat = new ChatProjection(new MemoryRoomHistory())
     driver.on('committed', entries => chat.apply(entries))
     driver.on('event', event => { if (event.type === 'delivered') chat.markDelivered(event.index) })
     drivers.set(id, driver)
@@ -42,12 +43,12 @@ describe('RoomDriver with real timers', () => {
     room = makeRoom(ids)
     await waitFor(() => room?.host() != null)
     for (let i = 0; i < 30; i++) expect(room.drivers.get(ids[i % 3])?.propose(encodeChatBody(`hello ${i}`)).ok).toBe(true)
-    await waitFor(() => ids.every(id => room?.chats.get(id)?.all().length === 30))
-    const logs = ids.map(id => room?.chats.get(id)?.all().map(m => `${m.id}:${m.text}`))
+    await waitFor(() => ids.every(id => room?.chats.get(id)?.page(0, 1000).length === 30))
+    const logs = ids.map(id => room?.chats.get(id)?.page(0, 1000).map(m => `${m.id}:${m.text}`))
     expect(logs[1]).toEqual(logs[0])
     expect(logs[2]).toEqual(logs[0])
     expect(new Set(logs[0]).size).toBe(30)
-    await waitFor(() => ids.every(id => room?.chats.get(id)?.all().every(m => m.status === 'delivered') === true))
+    await waitFor(() => ids.every(id => room?.chats.get(id)?.page(0, 1000).every(m => m.status === 'delivered') === true))
   })
 
   test('host crash: a backup takes over and messages sent meanwhile commit exactly once', async () => {
@@ -59,8 +60,8 @@ describe('RoomDriver with real timers', () => {
     for (let i = 0; i < 10; i++) room.drivers.get(survivors[i % 2])?.propose(encodeChatBody(`during failover ${i}`))
     await waitFor(() => room?.host() != null)
     expect(room.host()).not.toBe(oldHost)
-    await waitFor(() => survivors.every(id => room?.chats.get(id)?.all().length === 10))
-    const texts = room.chats.get(survivors[0])?.all().map(m => m.text).sort()
+    await waitFor(() => survivors.every(id => room?.chats.get(id)?.page(0, 1000).length === 10))
+    const texts = room.chats.get(survivors[0])?.page(0, 1000).map(m => m.text).sort()
     expect(texts).toEqual(Array.from({ length: 10 }, (_, i) => `during failover ${i}`).sort())
     for (const id of survivors) expect(room.drivers.get(id)?.pendingSubmissions()).toHaveLength(0)
   })
