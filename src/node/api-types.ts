@@ -109,4 +109,6 @@ export interface DaemonOptions {
   api: string
   name: string
   profile: 'default' | 'fast'
+  /** Where rooms are kept: 'sqlite' (DIR/demes.db, the default) or 'memory' (gone when the node stops; tests and benchmarks). */
+  store?: 'sqlite' | 'memory'
 }

@@ -7,6 +7,7 @@ import { startApiServer } from '../api/server.js'
 import { loadOrCreateIdentity } from '../crypto/identity.js'
 import { createDemesLibp2p } from '../net/node.js'
 import { SqliteStorage } from '../store/sqlite.js'
+import { MemoryStorage, type Storage } from '../store/storage.js'
 import type { DaemonOptions } from './api-types.js'
 import { DemesNode } from './node.js'
 
@@ -28,7 +29,7 @@ export async function startDaemon (opts: DaemonOptions): Promise<RunningDaemon> 
   const identity = await loadOrCreateIdentity(opts.dataDir)
   for (const warning of identity.warnings) process.stderr.write(`demes: warning: ${warning}\n`)
   // Opened first: a damaged or newer database stops the start with a clear error, before anything listens.
-  const storage = SqliteStorage.open(join(opts.dataDir, DB_FILE))
+  const storage: Storage = opts.store === 'memory' ? new MemoryStorage() : SqliteStorage.open(join(opts.dataDir, DB_FILE))
   let libp2p: Awaited<ReturnType<typeof createDemesLibp2p>>
   try {
     libp2p = await createDemesLibp2p({

@@ -17,7 +17,8 @@ describe('resolveStartOptions', () => {
       mdns: true,
       api: '127.0.0.1:7420',
       name: 'ada-laptop',
-      profile: 'default'
+      profile: 'default',
+      store: 'sqlite'
     })
   })
 
@@ -32,7 +33,8 @@ describe('resolveStartOptions', () => {
     DEMES_MDNS: '0',
     DEMES_API: '127.0.0.1:0',
     DEMES_NAME: 'env-name',
-    DEMES_PROFILE: 'fast'
+    DEMES_PROFILE: 'fast',
+    DEMES_STORE: 'memory'
   }
 
   test('the environment beats the defaults', () => {
@@ -43,7 +45,8 @@ describe('resolveStartOptions', () => {
       mdns: false,
       api: '127.0.0.1:0',
       name: 'env-name',
-      profile: 'fast'
+      profile: 'fast',
+      store: 'memory'
     })
   })
 
@@ -55,7 +58,8 @@ describe('resolveStartOptions', () => {
       mdns: true,
       api: '[::1]:7000',
       name: 'flag-name',
-      profile: 'default'
+      profile: 'default',
+      store: 'sqlite'
     }, ENV, SYS)).toEqual({
       dataDir: '/tmp/d',
       listen: ['/ip4/0.0.0.0/tcp/6000'],
@@ -63,7 +67,8 @@ describe('resolveStartOptions', () => {
       mdns: true,
       api: '[::1]:7000',
       name: 'flag-name',
-      profile: 'default'
+      profile: 'default',
+      store: 'sqlite'
     })
   })
 
@@ -74,6 +79,7 @@ describe('resolveStartOptions', () => {
   test.each([
     [{ profile: 'turbo' }, {}, 'invalid profile "turbo" (expected default or fast)'],
     [{}, { DEMES_PROFILE: 'slow' }, 'invalid profile "slow" (expected default or fast)'],
+    [{ store: 'disk' }, {}, 'invalid store "disk" (expected sqlite or memory)'],
     [{ api: 'localhost' }, {}, 'invalid API address "localhost" (expected HOST:PORT, e.g. 127.0.0.1:7420)'],
     [{ api: '127.0.0.1:70000' }, {}, 'invalid API address "127.0.0.1:70000" (expected HOST:PORT, e.g. 127.0.0.1:7420)'],
     [{}, { DEMES_API: 'https://127.0.0.1:7420' }, 'invalid API address "https://127.0.0.1:7420" (expected HOST:PORT, e.g. 127.0.0.1:7420)'],
@@ -112,7 +118,8 @@ describe('demes start', () => {
       mdns: false,
       api: '127.0.0.1:0',
       name: 'ada',
-      profile: 'fast'
+      profile: 'fast',
+      store: 'sqlite'
     }])
   })
 

@@ -10,6 +10,7 @@ import { collect, splitList, UsageError, type Io } from '../common.js'
 export const DEFAULT_LISTEN = ['/ip4/0.0.0.0/tcp/4001', '/ip6/::/tcp/4001']
 export const DEFAULT_API = '127.0.0.1:7420'
 export const PROFILES = ['default', 'fast'] as const
+export const STORES = ['sqlite', 'memory'] as const
 
 /** `demes start` flags as parsed; undefined means "not given on the command line". */
 export interface StartFlags {
@@ -20,6 +21,7 @@ export interface StartFlags {
   api?: string
   name?: string
   profile?: string
+  store?: string
 }
 
 /** The machine facts defaults are made of; injected so that resolution is a pure function. */
@@ -39,7 +41,7 @@ export function systemDefaults (): SystemDefaults {
 
 /**
  * Resolves DaemonOptions: flag > environment (DEMES_HOME, DEMES_LISTEN and DEMES_BOOTSTRAP
- * comma-separated, DEMES_MDNS=0/1, DEMES_API, DEMES_NAME, DEMES_PROFILE) > default. Empty
+ * comma-separated, DEMES_MDNS=0/1, DEMES_API, DEMES_NAME, DEMES_PROFILE, DEMES_STORE) > default. Empty
  * environment variables count as unset. Throws UsageError with a one-line reason for a bad value.
  */
 export function resolveStartOptions (flags: StartFlags, env: Record<string, string | undefined>, sys: SystemDefaults = systemDefaults()): DaemonOptions {
@@ -61,16 +63,20 @@ export function resolveStartOptions (flags: StartFlags, env: Record<string, stri
   const api = (nonEmpty(flags.api) ?? fromEnv('DEMES_API') ?? DEFAULT_API).replace(/^http:\/\/([^/]+)\/?$/, '$1')
   const name = nonEmpty(flags.name) ?? fromEnv('DEMES_NAME') ?? (nonEmpty(sys.hostname) ?? nonEmpty(sys.username) ?? 'demes')
   const profile = nonEmpty(flags.profile) ?? fromEnv('DEMES_PROFILE') ?? 'default'
+  const store = nonEmpty(flags.store) ?? fromEnv('DEMES_STORE') ?? 'sqlite'
 
   if (!(PROFILES as readonly string[]).includes(profile)) {
     throw new UsageError(`invalid profile ${JSON.stringify(profile)} (expected ${PROFILES.join(' or ')})`)
+  }
+  if (!(STORES as readonly string[]).includes(store)) {
+    throw new UsageError(`invalid store ${JSON.stringify(store)} (expected ${STORES.join(' or ')})`)
   }
   checkHostPort(api)
   for (const addr of listen) checkMultiaddr(addr, 'listen')
   for (const addr of bootstrap) checkMultiaddr(addr, 'bootstrap')
   if (listen.length === 0) throw new UsageError('no listen address')
 
-  return { dataDir, listen, bootstrap, mdns, api, name, profile: profile as DaemonOptions['profile'] }
+  return { dataDir, listen, bootstrap, mdns, api, name, profile: profile as DaemonOptions['profile'], store: store as NonNullable<DaemonOptions['store']> }
 }
 
 /**
@@ -125,6 +131,7 @@ export function register (parent: Command, io: Io, runDaemon?: RunDaemon): void 
     .option('--api <host:port>', `local API address; port 0 picks a free port (env DEMES_API; default ${DEFAULT_API})`)
     .option('--name <name>', 'your display name (env DEMES_NAME; default the host name)')
     .option('--profile <profile>', `timing profile: ${PROFILES.join(' or ')} (env DEMES_PROFILE; default default)`)
+    .option('--store <store>', `where rooms are kept: ${STORES.join(' or ')}; memory keeps nothing after the node stops (env DEMES_STORE; default sqlite)`)
     .action(async (flags: StartFlags) => {
       const options = resolveStartOptions(flags, io.env)
       const run = runDaemon ?? (await import('../../node/daemon.js')).runDaemon
