@@ -10,6 +10,7 @@ import { gossipLatency, gossipThroughput, streamRtt } from './lib/baseline.js'
 import { installCleanup, killAllChildren } from './lib/children.js'
 import { Cluster } from './lib/cluster.js'
 import type { Daemon, Profile } from './lib/daemon.js'
+import { catchUp, type CatchUpResult } from './lib/durable.js'
 import { failoverTrial, handoverTrial, latency, throughput, type FailoverTrial, type HandoverTrial } from './lib/ours.js'
 import { startPeers } from './lib/peers.js'
 import { ratio, round, summarize, type Summary } from './lib/stats.js'
@@ -32,7 +33,7 @@ function envList (name: string, fallback: number[]): number[] {
   })
 }
 
-const PARTS = ['rtt', 'latency', 'throughput', 'failover', 'handover'] as const
+const PARTS = ['rtt', 'latency', 'throughput', 'failover', 'handover', 'durable'] as const
 type Part = typeof PARTS[number]
 
 const config = {
@@ -57,7 +58,11 @@ const config = {
   /** Sender intervals for the handover trials: the issue's 5 ms, and a lighter 20 ms that this machine's rooms sustain. */
   handoverEveryMs: envList('DEMES_BENCH_HANDOVER_EVERY_MS', [5, 20]),
   profiles: (process.env.DEMES_BENCH_PROFILES ?? 'default,fast').split(',').map(s => s.trim()).filter((s): s is Profile => s === 'default' || s === 'fast'),
-  deadlineMs: envNumber('DEMES_BENCH_DEADLINE_S', 900) * 1000
+  /** Messages a member misses before the catch-up measurement (issue 4 asks for 100,000). */
+  catchUpMessages: envNumber('DEMES_BENCH_CATCHUP_MESSAGES', 100_000),
+  /** Requests in flight while filling the room for the catch-up measurement. */
+  fillConcurrency: envNumber('DEMES_BENCH_FILL_CONCURRENCY', 16),
+  deadlineMs: envNumber('DEMES_BENCH_DEADLINE_S', 1500) * 1000
 }
 
 const runStart = performance.now()
@@ -82,6 +87,9 @@ interface Results {
   /** failures: trials without a measurement (the room was unstable before the stop, or never recovered); rebuilds: rooms built. */
   failover?: Partial<Record<Profile, { failoverMs: Summary, newHostMs: Summary, firstCommitMs: Summary, backlogAtKill: Summary, failures: number, rebuilds: number, trials: FailoverTrial[] }>>
   handover?: Array<{ profile: Profile, everyMs: number, gapMs: Summary, steadyGapMs: Summary, newHostMs: Summary, exitMs: Summary, lost: number, stuck: number, failures: number, rebuilds: number, trials: HandoverTrial[] }>
+  /** Issue 4: SQLite durability vs the in-memory store (same five-member throughput run), and catch-up. */
+  durability?: { sqlite: Awaited<ReturnType<typeof throughput>>, memory: Awaited<ReturnType<typeof throughput>>, ratio: number }
+  catchUp?: CatchUpResult
 }
 
 async function sideBySide (results: Results): Promise<void> {
@@ -119,6 +127,29 @@ async function sideBySide (results: Results): Promise<void> {
   } finally {
     await Promise.all([...peers.map(async p => { await p.stop() }), cluster?.stop()])
   }
+}
+
+/** Issue 4's figures: committed throughput on SQLite vs on the in-memory store, then catch-up and idle RSS. */
+async function durable (results: Results): Promise<void> {
+  const opts = { durationMs: config.throughputMs, warmupMs: config.warmupMs, size: config.size, concurrency: config.concurrency, window: config.window }
+  const measured: Partial<Record<'sqlite' | 'memory', Awaited<ReturnType<typeof throughput>>>> = {}
+  for (const store of ['memory', 'sqlite'] as const) {
+    progress(`starting ${config.members} daemons on the ${store} store`)
+    const cluster = await Cluster.start(config.members, 'default', `durable-${store}`, store)
+    try {
+      const r = measured[store] = await throughput(cluster, opts)
+      progress(`throughput on ${store}: ${Math.round(r.committedPerSec)} committed/s (${r.elections} host elections, ${round(r.cpuMsPerMessage)} ms CPU/msg)`)
+    } finally {
+      await cluster.stop()
+    }
+  }
+  if (measured.sqlite != null && measured.memory != null) {
+    results.durability = { sqlite: measured.sqlite, memory: measured.memory, ratio: ratio(measured.sqlite.committedPerSec, measured.memory.committedPerSec) }
+  }
+  progress(`catch-up: a member misses ${config.catchUpMessages} messages (three members, SQLite)`)
+  results.catchUp = await catchUp({ missed: config.catchUpMessages, size: config.size, concurrency: config.fillConcurrency, maxFillMs: Math.max(60_000, timeLeftMs() - DEADLINE_MARGIN_MS - 120_000) })
+  const c = results.catchUp
+  progress(`catch-up: ${c.entries} entries in ${round(c.catchUpMs)} ms (${Math.round(c.entriesPerSec)}/s; the room took them in at ${Math.round(c.fillPerSec)}/s); idle RSS ${c.idleRssMiB.join(' / ')} MiB`)
 }
 
 /**
@@ -209,6 +240,8 @@ async function main (): Promise<void> {
     }
   }
 
+  if (config.parts.includes('durable')) await durable(results)
+
   const report = {
     startedAt: startedAt.toISOString(),
     wallSeconds: Math.round((performance.now() - runStart) / 1000),
@@ -261,6 +294,15 @@ function table (r: Results): string {
   for (const h of r.handover ?? []) {
     const n = `n=${h.gapMs.n}${h.failures > 0 ? `, ${h.failures} failed` : ''}`
     rows.push([`graceful handover gap, ${h.profile}, a message every ${h.everyMs} ms (${n}) p50 / max`, `${ms(h.gapMs.p50)} / ${ms(h.gapMs.max)}`, `steady-state gap ${ms(h.steadyGapMs.max)}`, '', h.everyMs === 5 ? '≤ 20 ms' : ''])
+  }
+  if (r.durability != null) {
+    const { sqlite, memory } = r.durability
+    rows.push([`committed throughput, SQLite store vs in-memory store (${config.members} members)`, String(Math.round(sqlite.committedPerSec)), `memory ${Math.round(memory.committedPerSec)}`, String(r.durability.ratio), ''])
+  }
+  if (r.catchUp != null) {
+    const c = r.catchUp
+    rows.push([`catch-up of a member that missed ${c.missed} messages (entries/s)`, String(Math.round(c.entriesPerSec)), `${c.entries} entries in ${ms(c.catchUpMs)}`, '', '≥ 50000'])
+    rows.push([`idle RSS of a member holding ${c.entries} entries (MiB, caught-up member / max)`, `${c.caughtUpRssMiB} / ${Math.max(...c.idleRssMiB)}`, '', '', '≤ 80 at 100k'])
   }
   if (r.rtt != null) rows.push(['raw DeMeS stream RTT (two libp2p processes), median', `${r.rtt.medianUs} µs`, '', '', 'reference'])
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map(row => row[c]!.length)))

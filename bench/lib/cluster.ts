@@ -6,18 +6,18 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { trackDir } from './children.js'
 import { waitFor } from './clock.js'
-import { Daemon, type Profile } from './daemon.js'
+import { Daemon, type Profile, type StoreKind } from './daemon.js'
 
 export class Cluster {
-  private constructor (readonly daemons: Daemon[], readonly roomId: string, readonly profile: Profile, readonly root: string) {}
+  private constructor (readonly daemons: Daemon[], readonly roomId: string, readonly profile: Profile, readonly root: string, readonly store: StoreKind) {}
 
-  static async start (size: number, profile: Profile, label: string): Promise<Cluster> {
+  static async start (size: number, profile: Profile, label: string, store: StoreKind = 'sqlite'): Promise<Cluster> {
     const root = mkdtempSync(join(tmpdir(), `demes-bench-${label}-`))
     trackDir(root)
     const daemons: Daemon[] = []
     try {
       // All in parallel: starting a daemon is mostly module loading and key generation.
-      const started = await Promise.allSettled(Array.from({ length: size }, async (_, i) => await Daemon.start({ root, name: `n${i}`, profile })))
+      const started = await Promise.allSettled(Array.from({ length: size }, async (_, i) => await Daemon.start({ root, name: `n${i}`, profile, store })))
       for (const r of started) if (r.status === 'fulfilled') daemons.push(r.value)
       const failed = started.find(r => r.status === 'rejected')
       if (failed != null) throw (failed as PromiseRejectedResult).reason
@@ -31,7 +31,7 @@ export class Cluster {
         const { invite } = await first.must<{ invite: string }>('POST', `/rooms/${roomId}/invites`, {}, 201)
         await joiner.must('POST', '/join', { invite }, 200)
       }
-      const cluster = new Cluster(daemons, roomId, profile, root)
+      const cluster = new Cluster(daemons, roomId, profile, root, store)
       await cluster.settled(20_000)
       return cluster
     } catch (err) {
@@ -45,7 +45,7 @@ export class Cluster {
     const index = this.daemons.indexOf(member)
     if (index < 0) throw new Error(`${member.name} is not a member of this cluster`)
     await member.stop()
-    const fresh = await Daemon.start({ root: this.root, name: member.name, profile: this.profile, port: member.port })
+    const fresh = await Daemon.start({ root: this.root, name: member.name, profile: this.profile, port: member.port, store: this.store })
     if (fresh.peerId !== member.peerId) throw new Error(`${member.name} restarted with another identity`)
     this.daemons[index] = fresh
     await this.settled(20_000)

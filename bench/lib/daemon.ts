@@ -10,6 +10,7 @@ import { alive, track, trackDir, waitExit } from './children.js'
 import { waitFor } from './clock.js'
 
 export type Profile = 'default' | 'fast'
+export type StoreKind = 'sqlite' | 'memory'
 
 /** Paths of the compiled daemon and watchdog (this file is dist/bench/lib/daemon.js). */
 const DIST = join(import.meta.dirname, '..', '..')
@@ -46,7 +47,7 @@ export class Daemon {
    * `port` of a stopped daemon it restarts that member: same identity, same rooms (from its
    * database), same address.
    */
-  static async start (opts: { root: string, name: string, profile: Profile, port?: number }): Promise<Daemon> {
+  static async start (opts: { root: string, name: string, profile: Profile, port?: number, store?: StoreKind }): Promise<Daemon> {
     const { root, name, profile } = opts
     const dir = join(root, name)
     trackDir(dir)
@@ -55,7 +56,7 @@ export class Daemon {
     // DEMES_BENCH_NODE_ARGS adds Node options for the daemons (e.g. --cpu-prof --cpu-prof-dir=DIR).
     const nodeArgs = (process.env.DEMES_BENCH_NODE_ARGS ?? '').split(' ').filter(a => a !== '')
     const args = [...nodeArgs, '--import', WATCHDOG, CLI, 'start', '--data-dir', dir, '--listen', `/ip4/127.0.0.1/tcp/${opts.port ?? 0}`,
-      '--no-mdns', '--api', '127.0.0.1:0', '--name', name, '--profile', profile]
+      '--no-mdns', '--api', '127.0.0.1:0', '--name', name, '--profile', profile, '--store', opts.store ?? 'sqlite']
     // stdin is a pipe only so that the watchdog notices when we are gone.
     const proc = track(spawn(process.execPath, args, { stdio: ['pipe', 'ignore', 'pipe'] }))
     const tail = { text: '' }

@@ -8,12 +8,12 @@ import type { Daemon, EventStream, Profile } from './daemon.js'
 import { summarize, type Summary } from './stats.js'
 
 /** A tag no earlier run in the same room used, so that late commits of one run never count in another. */
-function freshTag (letter: string): string {
+export function freshTag (letter: string): string {
   return `${letter}${Math.random().toString(36).slice(2, 8)}-`
 }
 
 /** `${tag}${seq} ` padded with 'x' to `size` characters (ASCII, so `size` bytes). */
-function messageText (tag: string, seq: number, size: number): string {
+export function messageText (tag: string, seq: number, size: number): string {
   const head = `${tag}${seq} `
   return head + 'x'.repeat(Math.max(0, size - head.length))
 }
