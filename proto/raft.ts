@@ -2137,6 +2137,734 @@ export namespace ConfigRequest {
   }
 }
 
+export interface SenderSeq {
+  sender: string
+  seq: number
+}
+
+export namespace SenderSeq {
+  let _codec: Codec<SenderSeq>
+
+  export const codec = (): Codec<SenderSeq> => {
+    if (_codec == null) {
+      _codec = message<SenderSeq>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.sender != null && obj.sender !== '')) {
+          w.uint32(10)
+          w.string(obj.sender)
+        }
+
+        if ((obj.seq != null && obj.seq !== 0)) {
+          w.uint32(16)
+          w.uint64Number(obj.seq)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          sender: '',
+          seq: 0
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.sender = reader.string()
+              break
+            }
+            case 2: {
+              obj.seq = reader.uint64Number()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.sender`,
+                value: reader.string()
+              }
+              break
+            }
+            case 2: {
+              yield {
+                field: `${prefix}.seq`,
+                value: reader.uint64Number()
+              }
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface SenderSeqSenderFieldEvent {
+    field: '$.sender'
+    value: string
+  }
+
+  export interface SenderSeqSeqFieldEvent {
+    field: '$.seq'
+    value: number
+  }
+
+  export function encode (obj: Partial<SenderSeq>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, SenderSeq.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SenderSeq>): SenderSeq {
+    return decodeMessage(buf, SenderSeq.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SenderSeq>): Generator<SenderSeqSenderFieldEvent | SenderSeqSeqFieldEvent> {
+    return streamMessage(buf, SenderSeq.codec(), opts)
+  }
+}
+
+export interface SnapshotMeta {
+  index: number
+  term: number
+  config?: Configuration
+  configIndex: number
+  senderSeqs: SenderSeq[]
+}
+
+export namespace SnapshotMeta {
+  let _codec: Codec<SnapshotMeta>
+
+  export const codec = (): Codec<SnapshotMeta> => {
+    if (_codec == null) {
+      _codec = message<SnapshotMeta>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.index != null && obj.index !== 0)) {
+          w.uint32(8)
+          w.uint64Number(obj.index)
+        }
+
+        if ((obj.term != null && obj.term !== 0)) {
+          w.uint32(16)
+          w.uint64Number(obj.term)
+        }
+
+        if (obj.config != null) {
+          w.uint32(26)
+          Configuration.codec().encode(obj.config, w)
+        }
+
+        if ((obj.configIndex != null && obj.configIndex !== 0)) {
+          w.uint32(32)
+          w.uint64Number(obj.configIndex)
+        }
+
+        if (obj.senderSeqs != null && obj.senderSeqs.length > 0) {
+          for (const value of obj.senderSeqs) {
+            w.uint32(42)
+            SenderSeq.codec().encode(value, w)
+          }
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          index: 0,
+          term: 0,
+          configIndex: 0,
+          senderSeqs: []
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.index = reader.uint64Number()
+              break
+            }
+            case 2: {
+              obj.term = reader.uint64Number()
+              break
+            }
+            case 3: {
+              obj.config = Configuration.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.config
+              })
+              break
+            }
+            case 4: {
+              obj.configIndex = reader.uint64Number()
+              break
+            }
+            case 5: {
+              if (opts.limits?.senderSeqs != null && obj.senderSeqs.length === opts.limits.senderSeqs) {
+                throw new MaxLengthError('Decode error - repeated field "senderSeqs" had too many elements')
+              }
+
+              obj.senderSeqs.push(SenderSeq.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.senderSeqs$
+              }))
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const obj = {
+          senderSeqs: 0
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.index`,
+                value: reader.uint64Number()
+              }
+              break
+            }
+            case 2: {
+              yield {
+                field: `${prefix}.term`,
+                value: reader.uint64Number()
+              }
+              break
+            }
+            case 3: {
+              yield * Configuration.codec().stream(reader, reader.uint32(), `${prefix}.config`, {
+                limits: opts.limits?.config
+              })
+
+              break
+            }
+            case 4: {
+              yield {
+                field: `${prefix}.configIndex`,
+                value: reader.uint64Number()
+              }
+              break
+            }
+            case 5: {
+              if (opts.limits?.senderSeqs != null && obj.senderSeqs === opts.limits.senderSeqs) {
+                throw new MaxLengthError('Streaming decode error - repeated field "senderSeqs" had too many elements')
+              }
+
+              for (const evt of SenderSeq.codec().stream(reader, reader.uint32(), `${prefix}.senderSeqs[]`, {
+                limits: opts.limits?.senderSeqs$
+              })) {
+                yield {
+                  ...evt,
+                  index: obj.senderSeqs
+                }
+              }
+
+              obj.senderSeqs++
+
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface SnapshotMetaIndexFieldEvent {
+    field: '$.index'
+    value: number
+  }
+
+  export interface SnapshotMetaTermFieldEvent {
+    field: '$.term'
+    value: number
+  }
+
+  export interface SnapshotMetaConfigVotersFieldEvent {
+    field: '$.config.voters[]'
+    index: number
+    value: string
+  }
+
+  export interface SnapshotMetaConfigLearnersFieldEvent {
+    field: '$.config.learners[]'
+    index: number
+    value: string
+  }
+
+  export interface SnapshotMetaConfigIndexFieldEvent {
+    field: '$.configIndex'
+    value: number
+  }
+
+  export interface SnapshotMetaSenderSeqsSenderFieldEvent {
+    field: '$.senderSeqs[].sender'
+    value: string
+    index: number
+  }
+
+  export interface SnapshotMetaSenderSeqsSeqFieldEvent {
+    field: '$.senderSeqs[].seq'
+    value: number
+    index: number
+  }
+
+  export function encode (obj: Partial<SnapshotMeta>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, SnapshotMeta.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SnapshotMeta>): SnapshotMeta {
+    return decodeMessage(buf, SnapshotMeta.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SnapshotMeta>): Generator<SnapshotMetaIndexFieldEvent | SnapshotMetaTermFieldEvent | SnapshotMetaConfigVotersFieldEvent | SnapshotMetaConfigLearnersFieldEvent | SnapshotMetaConfigIndexFieldEvent | SnapshotMetaSenderSeqsSenderFieldEvent | SnapshotMetaSenderSeqsSeqFieldEvent> {
+    return streamMessage(buf, SnapshotMeta.codec(), opts)
+  }
+}
+
+export interface InstallSnapshot {
+  index: number
+  term: number
+  offset: number
+  data: Uint8Array<ArrayBuffer>
+  done: boolean
+  meta?: SnapshotMeta
+}
+
+export namespace InstallSnapshot {
+  let _codec: Codec<InstallSnapshot>
+
+  export const codec = (): Codec<InstallSnapshot> => {
+    if (_codec == null) {
+      _codec = message<InstallSnapshot>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.index != null && obj.index !== 0)) {
+          w.uint32(8)
+          w.uint64Number(obj.index)
+        }
+
+        if ((obj.term != null && obj.term !== 0)) {
+          w.uint32(16)
+          w.uint64Number(obj.term)
+        }
+
+        if ((obj.offset != null && obj.offset !== 0)) {
+          w.uint32(24)
+          w.uint64Number(obj.offset)
+        }
+
+        if ((obj.data != null && obj.data.byteLength > 0)) {
+          w.uint32(34)
+          w.bytes(obj.data)
+        }
+
+        if ((obj.done != null && obj.done !== false)) {
+          w.uint32(40)
+          w.bool(obj.done)
+        }
+
+        if (obj.meta != null) {
+          w.uint32(50)
+          SnapshotMeta.codec().encode(obj.meta, w)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          index: 0,
+          term: 0,
+          offset: 0,
+          data: uint8ArrayAlloc(0),
+          done: false
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.index = reader.uint64Number()
+              break
+            }
+            case 2: {
+              obj.term = reader.uint64Number()
+              break
+            }
+            case 3: {
+              obj.offset = reader.uint64Number()
+              break
+            }
+            case 4: {
+              obj.data = reader.bytes()
+              break
+            }
+            case 5: {
+              obj.done = reader.bool()
+              break
+            }
+            case 6: {
+              obj.meta = SnapshotMeta.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.meta
+              })
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.index`,
+                value: reader.uint64Number()
+              }
+              break
+            }
+            case 2: {
+              yield {
+                field: `${prefix}.term`,
+                value: reader.uint64Number()
+              }
+              break
+            }
+            case 3: {
+              yield {
+                field: `${prefix}.offset`,
+                value: reader.uint64Number()
+              }
+              break
+            }
+            case 4: {
+              yield {
+                field: `${prefix}.data`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 5: {
+              yield {
+                field: `${prefix}.done`,
+                value: reader.bool()
+              }
+              break
+            }
+            case 6: {
+              yield * SnapshotMeta.codec().stream(reader, reader.uint32(), `${prefix}.meta`, {
+                limits: opts.limits?.meta
+              })
+
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface InstallSnapshotIndexFieldEvent {
+    field: '$.index'
+    value: number
+  }
+
+  export interface InstallSnapshotTermFieldEvent {
+    field: '$.term'
+    value: number
+  }
+
+  export interface InstallSnapshotOffsetFieldEvent {
+    field: '$.offset'
+    value: number
+  }
+
+  export interface InstallSnapshotDataFieldEvent {
+    field: '$.data'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface InstallSnapshotDoneFieldEvent {
+    field: '$.done'
+    value: boolean
+  }
+
+  export interface InstallSnapshotMetaIndexFieldEvent {
+    field: '$.meta.index'
+    value: number
+  }
+
+  export interface InstallSnapshotMetaTermFieldEvent {
+    field: '$.meta.term'
+    value: number
+  }
+
+  export interface InstallSnapshotMetaConfigVotersFieldEvent {
+    field: '$.meta.config.voters[]'
+    index: number
+    value: string
+  }
+
+  export interface InstallSnapshotMetaConfigLearnersFieldEvent {
+    field: '$.meta.config.learners[]'
+    index: number
+    value: string
+  }
+
+  export interface InstallSnapshotMetaConfigIndexFieldEvent {
+    field: '$.meta.configIndex'
+    value: number
+  }
+
+  export interface InstallSnapshotMetaSenderSeqsSenderFieldEvent {
+    field: '$.meta.senderSeqs[].sender'
+    value: string
+    index: number
+  }
+
+  export interface InstallSnapshotMetaSenderSeqsSeqFieldEvent {
+    field: '$.meta.senderSeqs[].seq'
+    value: number
+    index: number
+  }
+
+  export function encode (obj: Partial<InstallSnapshot>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, InstallSnapshot.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<InstallSnapshot>): InstallSnapshot {
+    return decodeMessage(buf, InstallSnapshot.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<InstallSnapshot>): Generator<InstallSnapshotIndexFieldEvent | InstallSnapshotTermFieldEvent | InstallSnapshotOffsetFieldEvent | InstallSnapshotDataFieldEvent | InstallSnapshotDoneFieldEvent | InstallSnapshotMetaIndexFieldEvent | InstallSnapshotMetaTermFieldEvent | InstallSnapshotMetaConfigVotersFieldEvent | InstallSnapshotMetaConfigLearnersFieldEvent | InstallSnapshotMetaConfigIndexFieldEvent | InstallSnapshotMetaSenderSeqsSenderFieldEvent | InstallSnapshotMetaSenderSeqsSeqFieldEvent> {
+    return streamMessage(buf, InstallSnapshot.codec(), opts)
+  }
+}
+
+export interface SnapshotResponse {
+  index: number
+  term: number
+  nextOffset: number
+  matchIndex: number
+}
+
+export namespace SnapshotResponse {
+  let _codec: Codec<SnapshotResponse>
+
+  export const codec = (): Codec<SnapshotResponse> => {
+    if (_codec == null) {
+      _codec = message<SnapshotResponse>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.index != null && obj.index !== 0)) {
+          w.uint32(8)
+          w.uint64Number(obj.index)
+        }
+
+        if ((obj.term != null && obj.term !== 0)) {
+          w.uint32(16)
+          w.uint64Number(obj.term)
+        }
+
+        if ((obj.nextOffset != null && obj.nextOffset !== 0)) {
+          w.uint32(24)
+          w.uint64Number(obj.nextOffset)
+        }
+
+        if ((obj.matchIndex != null && obj.matchIndex !== 0)) {
+          w.uint32(32)
+          w.uint64Number(obj.matchIndex)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          index: 0,
+          term: 0,
+          nextOffset: 0,
+          matchIndex: 0
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.index = reader.uint64Number()
+              break
+            }
+            case 2: {
+              obj.term = reader.uint64Number()
+              break
+            }
+            case 3: {
+              obj.nextOffset = reader.uint64Number()
+              break
+            }
+            case 4: {
+              obj.matchIndex = reader.uint64Number()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.index`,
+                value: reader.uint64Number()
+              }
+              break
+            }
+            case 2: {
+              yield {
+                field: `${prefix}.term`,
+                value: reader.uint64Number()
+              }
+              break
+            }
+            case 3: {
+              yield {
+                field: `${prefix}.nextOffset`,
+                value: reader.uint64Number()
+              }
+              break
+            }
+            case 4: {
+              yield {
+                field: `${prefix}.matchIndex`,
+                value: reader.uint64Number()
+              }
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface SnapshotResponseIndexFieldEvent {
+    field: '$.index'
+    value: number
+  }
+
+  export interface SnapshotResponseTermFieldEvent {
+    field: '$.term'
+    value: number
+  }
+
+  export interface SnapshotResponseNextOffsetFieldEvent {
+    field: '$.nextOffset'
+    value: number
+  }
+
+  export interface SnapshotResponseMatchIndexFieldEvent {
+    field: '$.matchIndex'
+    value: number
+  }
+
+  export function encode (obj: Partial<SnapshotResponse>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, SnapshotResponse.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SnapshotResponse>): SnapshotResponse {
+    return decodeMessage(buf, SnapshotResponse.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SnapshotResponse>): Generator<SnapshotResponseIndexFieldEvent | SnapshotResponseTermFieldEvent | SnapshotResponseNextOffsetFieldEvent | SnapshotResponseMatchIndexFieldEvent> {
+    return streamMessage(buf, SnapshotResponse.codec(), opts)
+  }
+}
+
 export interface RaftMessage {
   term: number
   from: string
@@ -2150,6 +2878,8 @@ export interface RaftMessage {
   timeoutNow?: TimeoutNow
   submit?: Submit
   configRequest?: ConfigRequest
+  installSnapshot?: InstallSnapshot
+  snapshotResponse?: SnapshotResponse
 }
 
 export namespace RaftMessage {
@@ -2220,6 +2950,16 @@ export namespace RaftMessage {
         if (obj.configRequest != null) {
           w.uint32(146)
           ConfigRequest.codec().encode(obj.configRequest, w)
+        }
+
+        if (obj.installSnapshot != null) {
+          w.uint32(154)
+          InstallSnapshot.codec().encode(obj.installSnapshot, w)
+        }
+
+        if (obj.snapshotResponse != null) {
+          w.uint32(162)
+          SnapshotResponse.codec().encode(obj.snapshotResponse, w)
         }
 
         if (opts.lengthDelimited !== false) {
@@ -2301,6 +3041,18 @@ export namespace RaftMessage {
             case 18: {
               obj.configRequest = ConfigRequest.codec().decode(reader, reader.uint32(), {
                 limits: opts.limits?.configRequest
+              })
+              break
+            }
+            case 19: {
+              obj.installSnapshot = InstallSnapshot.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.installSnapshot
+              })
+              break
+            }
+            case 20: {
+              obj.snapshotResponse = SnapshotResponse.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.snapshotResponse
               })
               break
             }
@@ -2399,6 +3151,20 @@ export namespace RaftMessage {
             case 18: {
               yield * ConfigRequest.codec().stream(reader, reader.uint32(), `${prefix}.configRequest`, {
                 limits: opts.limits?.configRequest
+              })
+
+              break
+            }
+            case 19: {
+              yield * InstallSnapshot.codec().stream(reader, reader.uint32(), `${prefix}.installSnapshot`, {
+                limits: opts.limits?.installSnapshot
+              })
+
+              break
+            }
+            case 20: {
+              yield * SnapshotResponse.codec().stream(reader, reader.uint32(), `${prefix}.snapshotResponse`, {
+                limits: opts.limits?.snapshotResponse
               })
 
               break
@@ -2665,6 +3431,90 @@ export namespace RaftMessage {
     value: string
   }
 
+  export interface RaftMessageInstallSnapshotIndexFieldEvent {
+    field: '$.installSnapshot.index'
+    value: number
+  }
+
+  export interface RaftMessageInstallSnapshotTermFieldEvent {
+    field: '$.installSnapshot.term'
+    value: number
+  }
+
+  export interface RaftMessageInstallSnapshotOffsetFieldEvent {
+    field: '$.installSnapshot.offset'
+    value: number
+  }
+
+  export interface RaftMessageInstallSnapshotDataFieldEvent {
+    field: '$.installSnapshot.data'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface RaftMessageInstallSnapshotDoneFieldEvent {
+    field: '$.installSnapshot.done'
+    value: boolean
+  }
+
+  export interface RaftMessageInstallSnapshotMetaIndexFieldEvent {
+    field: '$.installSnapshot.meta.index'
+    value: number
+  }
+
+  export interface RaftMessageInstallSnapshotMetaTermFieldEvent {
+    field: '$.installSnapshot.meta.term'
+    value: number
+  }
+
+  export interface RaftMessageInstallSnapshotMetaConfigVotersFieldEvent {
+    field: '$.installSnapshot.meta.config.voters[]'
+    index: number
+    value: string
+  }
+
+  export interface RaftMessageInstallSnapshotMetaConfigLearnersFieldEvent {
+    field: '$.installSnapshot.meta.config.learners[]'
+    index: number
+    value: string
+  }
+
+  export interface RaftMessageInstallSnapshotMetaConfigIndexFieldEvent {
+    field: '$.installSnapshot.meta.configIndex'
+    value: number
+  }
+
+  export interface RaftMessageInstallSnapshotMetaSenderSeqsSenderFieldEvent {
+    field: '$.installSnapshot.meta.senderSeqs[].sender'
+    value: string
+    index: number
+  }
+
+  export interface RaftMessageInstallSnapshotMetaSenderSeqsSeqFieldEvent {
+    field: '$.installSnapshot.meta.senderSeqs[].seq'
+    value: number
+    index: number
+  }
+
+  export interface RaftMessageSnapshotResponseIndexFieldEvent {
+    field: '$.snapshotResponse.index'
+    value: number
+  }
+
+  export interface RaftMessageSnapshotResponseTermFieldEvent {
+    field: '$.snapshotResponse.term'
+    value: number
+  }
+
+  export interface RaftMessageSnapshotResponseNextOffsetFieldEvent {
+    field: '$.snapshotResponse.nextOffset'
+    value: number
+  }
+
+  export interface RaftMessageSnapshotResponseMatchIndexFieldEvent {
+    field: '$.snapshotResponse.matchIndex'
+    value: number
+  }
+
   export function encode (obj: Partial<RaftMessage>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, RaftMessage.codec())
   }
@@ -2673,7 +3523,7 @@ export namespace RaftMessage {
     return decodeMessage(buf, RaftMessage.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<RaftMessage>): Generator<RaftMessageTermFieldEvent | RaftMessageFromFieldEvent | RaftMessageToFieldEvent | RaftMessageRequestVoteLastLogIndexFieldEvent | RaftMessageRequestVoteLastLogTermFieldEvent | RaftMessageRequestVotePreVoteFieldEvent | RaftMessageRequestVoteTransferFieldEvent | RaftMessageVoteResponseGrantedFieldEvent | RaftMessageVoteResponsePreVoteFieldEvent | RaftMessageAppendEntriesPrevLogIndexFieldEvent | RaftMessageAppendEntriesPrevLogTermFieldEvent | RaftMessageAppendEntriesEntriesIndexFieldEvent | RaftMessageAppendEntriesEntriesTermFieldEvent | RaftMessageAppendEntriesEntriesTypeFieldEvent | RaftMessageAppendEntriesEntriesSubmissionSenderFieldEvent | RaftMessageAppendEntriesEntriesSubmissionSeqFieldEvent | RaftMessageAppendEntriesEntriesSubmissionPayloadFieldEvent | RaftMessageAppendEntriesEntriesSubmissionSentAtFieldEvent | RaftMessageAppendEntriesEntriesSubmissionSignatureFieldEvent | RaftMessageAppendEntriesEntriesConfigVotersFieldEvent | RaftMessageAppendEntriesEntriesConfigLearnersFieldEvent | RaftMessageAppendEntriesEntriesPrevHashFieldEvent | RaftMessageAppendEntriesEntriesHostSignatureFieldEvent | RaftMessageAppendEntriesCommitIndexFieldEvent | RaftMessageAppendEntriesDeliveredIndexFieldEvent | RaftMessageAppendResponseSuccessFieldEvent | RaftMessageAppendResponseMatchIndexFieldEvent | RaftMessageAppendResponseConflictIndexFieldEvent | RaftMessageAppendResponseConflictTermFieldEvent | RaftMessageAppendResponseLastLogIndexFieldEvent | RaftMessageAppendResponseRejectedPrevIndexFieldEvent | RaftMessageHeartbeatCommitIndexFieldEvent | RaftMessageHeartbeatDeliveredIndexFieldEvent | RaftMessageHeartbeatSuccessionFieldEvent | RaftMessageHeartbeatProbeFieldEvent | RaftMessageHeartbeatResponseProbeFieldEvent | RaftMessageHeartbeatResponseLastLogIndexFieldEvent | RaftMessageHeartbeatResponseRttsPeerIdFieldEvent | RaftMessageHeartbeatResponseRttsRttMicrosFieldEvent | RaftMessageSubmitSubmissionsSenderFieldEvent | RaftMessageSubmitSubmissionsSeqFieldEvent | RaftMessageSubmitSubmissionsPayloadFieldEvent | RaftMessageSubmitSubmissionsSentAtFieldEvent | RaftMessageSubmitSubmissionsSignatureFieldEvent | RaftMessageConfigRequestTypeFieldEvent | RaftMessageConfigRequestPeerIdFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<RaftMessage>): Generator<RaftMessageTermFieldEvent | RaftMessageFromFieldEvent | RaftMessageToFieldEvent | RaftMessageRequestVoteLastLogIndexFieldEvent | RaftMessageRequestVoteLastLogTermFieldEvent | RaftMessageRequestVotePreVoteFieldEvent | RaftMessageRequestVoteTransferFieldEvent | RaftMessageVoteResponseGrantedFieldEvent | RaftMessageVoteResponsePreVoteFieldEvent | RaftMessageAppendEntriesPrevLogIndexFieldEvent | RaftMessageAppendEntriesPrevLogTermFieldEvent | RaftMessageAppendEntriesEntriesIndexFieldEvent | RaftMessageAppendEntriesEntriesTermFieldEvent | RaftMessageAppendEntriesEntriesTypeFieldEvent | RaftMessageAppendEntriesEntriesSubmissionSenderFieldEvent | RaftMessageAppendEntriesEntriesSubmissionSeqFieldEvent | RaftMessageAppendEntriesEntriesSubmissionPayloadFieldEvent | RaftMessageAppendEntriesEntriesSubmissionSentAtFieldEvent | RaftMessageAppendEntriesEntriesSubmissionSignatureFieldEvent | RaftMessageAppendEntriesEntriesConfigVotersFieldEvent | RaftMessageAppendEntriesEntriesConfigLearnersFieldEvent | RaftMessageAppendEntriesEntriesPrevHashFieldEvent | RaftMessageAppendEntriesEntriesHostSignatureFieldEvent | RaftMessageAppendEntriesCommitIndexFieldEvent | RaftMessageAppendEntriesDeliveredIndexFieldEvent | RaftMessageAppendResponseSuccessFieldEvent | RaftMessageAppendResponseMatchIndexFieldEvent | RaftMessageAppendResponseConflictIndexFieldEvent | RaftMessageAppendResponseConflictTermFieldEvent | RaftMessageAppendResponseLastLogIndexFieldEvent | RaftMessageAppendResponseRejectedPrevIndexFieldEvent | RaftMessageHeartbeatCommitIndexFieldEvent | RaftMessageHeartbeatDeliveredIndexFieldEvent | RaftMessageHeartbeatSuccessionFieldEvent | RaftMessageHeartbeatProbeFieldEvent | RaftMessageHeartbeatResponseProbeFieldEvent | RaftMessageHeartbeatResponseLastLogIndexFieldEvent | RaftMessageHeartbeatResponseRttsPeerIdFieldEvent | RaftMessageHeartbeatResponseRttsRttMicrosFieldEvent | RaftMessageSubmitSubmissionsSenderFieldEvent | RaftMessageSubmitSubmissionsSeqFieldEvent | RaftMessageSubmitSubmissionsPayloadFieldEvent | RaftMessageSubmitSubmissionsSentAtFieldEvent | RaftMessageSubmitSubmissionsSignatureFieldEvent | RaftMessageConfigRequestTypeFieldEvent | RaftMessageConfigRequestPeerIdFieldEvent | RaftMessageInstallSnapshotIndexFieldEvent | RaftMessageInstallSnapshotTermFieldEvent | RaftMessageInstallSnapshotOffsetFieldEvent | RaftMessageInstallSnapshotDataFieldEvent | RaftMessageInstallSnapshotDoneFieldEvent | RaftMessageInstallSnapshotMetaIndexFieldEvent | RaftMessageInstallSnapshotMetaTermFieldEvent | RaftMessageInstallSnapshotMetaConfigVotersFieldEvent | RaftMessageInstallSnapshotMetaConfigLearnersFieldEvent | RaftMessageInstallSnapshotMetaConfigIndexFieldEvent | RaftMessageInstallSnapshotMetaSenderSeqsSenderFieldEvent | RaftMessageInstallSnapshotMetaSenderSeqsSeqFieldEvent | RaftMessageSnapshotResponseIndexFieldEvent | RaftMessageSnapshotResponseTermFieldEvent | RaftMessageSnapshotResponseNextOffsetFieldEvent | RaftMessageSnapshotResponseMatchIndexFieldEvent> {
     return streamMessage(buf, RaftMessage.codec(), opts)
   }
 }

@@ -1,5 +1,6 @@
 import type { Submission } from '../../proto/raft.js'
 import type { Rng } from './rng.js'
+import type { SnapshotSource } from './types.js'
 
 export type SuccessionMode = 'ranked' | 'randomized'
 
@@ -43,6 +44,12 @@ export interface Limits {
   maxOutbox: number
   /** Voters plus learners of a room. */
   maxMembers: number
+  /** Data bytes per InstallSnapshot chunk, sent and accepted. */
+  maxSnapshotChunkBytes: number
+  /** Total data bytes of a snapshot a member accepts. */
+  maxSnapshotBytes: number
+  /** Senders in a snapshot's dedup state (every member that ever submitted). */
+  maxSnapshotSenders: number
 }
 
 export const DEFAULT_LIMITS: Limits = {
@@ -52,14 +59,17 @@ export const DEFAULT_LIMITS: Limits = {
   maxPayloadBytes: 64 * 1024,
   maxSubmitBatch: 256,
   maxOutbox: 10_000,
-  maxMembers: 64
+  maxMembers: 64,
+  maxSnapshotChunkBytes: 256 * 1024,
+  maxSnapshotBytes: 1 << 30,
+  maxSnapshotSenders: 100_000
 }
 
 /**
  * Deliberately broken rules, for the simulator only: each must make the invariant checker fail,
  * which proves the checker can fail (CockroachDB's testing knobs).
  */
-export type BugKnob = 'vote-without-log-check' | 'commit-old-term-by-count' | 'no-submission-dedup'
+export type BugKnob = 'vote-without-log-check' | 'commit-old-term-by-count' | 'no-submission-dedup' | 'snapshot-without-dedup'
 export const BUG_KNOBS: readonly BugKnob[] = ['vote-without-log-check', 'commit-old-term-by-count', 'no-submission-dedup']
 
 export interface CoreOptions {
@@ -80,6 +90,11 @@ export interface CoreOptions {
    * injected like the rng; without it submissions carry no signature (simulator, unit tests).
    */
   signSubmission?: (unsigned: Submission) => Uint8Array
+  /**
+   * Where the host reads its stored snapshot's data to send it in chunks. A driver whose store keeps
+   * no snapshots leaves it out; the core then refuses InstallSnapshot ('no-snapshot-store').
+   */
+  snapshotSource?: SnapshotSource
 }
 
 export function coreOptions (id: string, rng: Rng, overrides: Partial<Omit<CoreOptions, 'id' | 'rng'>> = {}): CoreOptions {

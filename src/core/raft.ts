@@ -1,10 +1,10 @@
 import { ConfigChangeType, EntryType } from '../../proto/raft.js'
-import type { Configuration, Entry, HardState, RaftMessage, Submission } from '../../proto/raft.js'
-import { isMember, isVoter, quorumSize, RaftLog } from './log.js'
+import type { Configuration, Entry, HardState, InstallSnapshot, RaftMessage, SnapshotMeta, SnapshotResponse, Submission } from '../../proto/raft.js'
+import { isMember, isVoter, NO_SNAPSHOT, quorumSize, RaftLog } from './log.js'
 import { Progress } from './progress.js'
 import { rankSuccessors, rttSum } from './succession.js'
-import type { CoreOptions } from './options.js'
-import type { ConfigChangeResult, CoreEvent, DurableState, ProposeResult, Ready, RejectReason, Role } from './types.js'
+import type { CoreOptions, Limits } from './options.js'
+import type { CompactResult, ConfigChangeResult, CoreEvent, DurableState, ProposeResult, Ready, RejectReason, Role, SnapshotChunk, SnapshotUpdate } from './types.js'
 
 type MessageBody = Omit<RaftMessage, 'term' | 'from' | 'to'>
 
@@ -65,6 +65,8 @@ export class RaftCore {
   /** When the latest configuration committed (host only): bounds how long removed members are still served. */
   private configCommittedAt = 0
   private readonly probeSentAt = new Map<number, number>()
+  /** Follower: the snapshot being received from the host, and the bytes of it received in order (volatile: a restart starts over). */
+  private incomingSnapshot: { from: string, term: number, index: number, snapshotTerm: number, offset: number } | null = null
 
   // Output waiting for the next ready().
   private messages: RaftMessage[] = []
@@ -75,18 +77,23 @@ export class RaftCore {
   private outboxCommittedThrough: number | undefined
   private broadcastPending = false
   private readyOutstanding = false
+  private snapshotChunks: SnapshotChunk[] = []
+  private snapshotUpdate: SnapshotUpdate | undefined
 
   constructor (opts: CoreOptions, durable: DurableState | undefined, now: number) {
     this.id = opts.id
     this.opts = opts
     this.now = now
     const hard = durable?.hardState ?? { term: 0, vote: '', commitIndex: 0, lastSeq: 0 }
-    this.log = new RaftLog(durable?.entries ?? [])
+    const snapshot = durable?.snapshot ?? NO_SNAPSHOT
+    this.log = new RaftLog(durable?.entries ?? [], snapshot)
     this.term = hard.term
     this.vote = hard.vote
-    this.commitIndex = Math.min(hard.commitIndex, this.log.lastIndex())
-    this.applied = Math.min(durable?.applied ?? 0, this.commitIndex)
-    for (const entry of this.log.slice(1, this.commitIndex)) this.recordCommittedSeq(entry)
+    // A snapshot holds committed entries only, and the application state starts from it.
+    this.commitIndex = Math.max(snapshot.index, Math.min(hard.commitIndex, this.log.lastIndex()))
+    this.applied = Math.max(snapshot.index, Math.min(durable?.applied ?? 0, this.commitIndex))
+    for (const { sender, seq } of snapshot.senderSeqs) this.committedSeqs.set(sender, seq)
+    for (const entry of this.log.slice(this.log.firstIndex(), this.commitIndex)) this.recordCommittedSeq(entry)
     const ownCommitted = this.committedSeqs.get(this.id) ?? 0
     this.outbox = (durable?.outbox ?? []).filter(s => s.seq > ownCommitted)
     // Never reuse a seq, even if the hard state lagged the outbox or the log.
@@ -127,11 +134,11 @@ export class RaftCore {
       if (m.requestVote?.preVote === true || (m.voteResponse?.preVote === true && m.voteResponse.granted)) {
         // Pre-votes speak of a future term and change nobody's term.
       } else {
-        const fromHost = m.appendEntries != null || m.heartbeat != null || m.timeoutNow != null
+        const fromHost = m.appendEntries != null || m.heartbeat != null || m.timeoutNow != null || m.installSnapshot != null
         this.becomeFollower(m.term, fromHost ? m.from : null)
       }
     } else if (m.term < this.term) {
-      if (m.appendEntries != null || m.heartbeat != null) {
+      if (m.appendEntries != null || m.heartbeat != null || m.installSnapshot != null) {
         // Tell a deposed host about the newer term so it steps down.
         this.send(m.from, { appendResponse: { success: false, matchIndex: 0, conflictIndex: 0, conflictTerm: 0, lastLogIndex: this.log.lastIndex(), rejectedPrevIndex: 0 } })
       } else if (m.requestVote?.preVote === true) {
@@ -235,6 +242,25 @@ export class RaftCore {
     else this.becomeCandidate(transfer)
   }
 
+  /**
+   * Compacts the log through `index`, which the application has applied: `data` is the application
+   * state as of `index` (opaque to the core). The core derives the metadata (term, configuration,
+   * per-sender dedup state at `index`); the store gets both in the next Ready and drops the prefix.
+   */
+  compact (index: number, data: Uint8Array): CompactResult {
+    if (index > this.applied) return { ok: false, reason: 'not-applied' }
+    if (index <= this.log.snapshot().index) return { ok: false, reason: 'already-compacted' }
+    // One snapshot per Ready: an install from the host waiting to be stored must not be overwritten.
+    if (this.snapshotUpdate != null) return { ok: false, reason: 'snapshot-pending' }
+    const meta = this.log.metaAt(index)
+    if (this.opts.bugs.has('snapshot-without-dedup')) meta.senderSeqs = []
+    this.log.compactTo(meta)
+    this.dropUnstableThrough(index)
+    this.snapshotUpdate = { meta, data, install: false, keepTail: true }
+    this.events.push({ type: 'snapshot', state: 'compacted', index })
+    return { ok: true, meta }
+  }
+
   /** A round-trip time this member measured to another member (the network layer's ping). */
   reportRtt (peerId: string, rttMicros: number): void {
     if (peerId === this.id || !Number.isFinite(rttMicros) || rttMicros < 0) return
@@ -247,7 +273,7 @@ export class RaftCore {
   hasReady (): boolean {
     return this.messages.length > 0 || this.events.length > 0 || this.unstableFrom > 0 || this.hardStateDirty ||
       this.outboxAppend.length > 0 || this.outboxCommittedThrough != null || this.applied < this.commitIndex ||
-      (this.broadcastPending && this.role === 'leader')
+      (this.broadcastPending && this.role === 'leader') || this.snapshotChunks.length > 0 || this.snapshotUpdate != null
   }
 
   ready (): Ready {
@@ -265,6 +291,10 @@ export class RaftCore {
     }
     if (this.hardStateDirty) rd.hardState = this.hardState()
     if (this.outboxCommittedThrough != null) rd.outboxCommittedThrough = this.outboxCommittedThrough
+    if (this.snapshotChunks.length > 0) rd.snapshotChunks = this.snapshotChunks
+    if (this.snapshotUpdate != null) rd.snapshot = this.snapshotUpdate
+    this.snapshotChunks = []
+    this.snapshotUpdate = undefined
     this.applied = this.commitIndex
     this.unstableFrom = 0
     this.hardStateDirty = false
@@ -314,6 +344,7 @@ export class RaftCore {
       succession: [...this.succession],
       outbox: this.outbox.length,
       transferTarget: this.transfer?.target ?? null,
+      snapshotIndex: this.log.snapshot().index,
       hostCommitIndex: this.role === 'leader' ? this.commitIndex : this.hostCommitIndex
     }
   }
@@ -323,8 +354,19 @@ export class RaftCore {
     return this.log.latestConfig()
   }
 
+  /** The entry at index; undefined if compacted (see snapshot()) or past the end. */
   entryAt (index: number): Entry | undefined {
     return this.log.entry(index)
+  }
+
+  /** Term at index, including the snapshot's last index; undefined if compacted or past the end. */
+  termAt (index: number): number | undefined {
+    return this.log.term(index)
+  }
+
+  /** The metadata of the compacted prefix (index 0: nothing compacted). */
+  snapshot (): SnapshotMeta {
+    return this.log.snapshot()
   }
 
   entries (from: number, to: number): Entry[] {
@@ -336,7 +378,7 @@ export class RaftCore {
   }
 
   /** The host's replication view of a member (tests and metrics). */
-  progressOf (peerId: string): { match: number, next: number, state: 'probe' | 'replicate', inflight: number } | undefined {
+  progressOf (peerId: string): { match: number, next: number, state: 'probe' | 'replicate' | 'snapshot', inflight: number } | undefined {
     const pr = this.progress.get(peerId)
     return pr == null ? undefined : { match: pr.match, next: pr.next, state: pr.state, inflight: pr.inflightCount() }
   }
@@ -413,6 +455,8 @@ export class RaftCore {
     if (leader === this.leader && this.term === this.leaderTerm) return
     this.leader = leader
     this.leaderTerm = this.term
+    // A snapshot being received from the previous host is abandoned; the new one starts from offset 0.
+    this.incomingSnapshot = null
     this.events.push({ type: 'leader', leader, term: this.term })
     if (leader != null && leader !== this.id) {
       // A new host: send it everything still pending (it deduplicates what it already has).
@@ -477,7 +521,7 @@ export class RaftCore {
   }
 
   private stepCandidate (m: RaftMessage): void {
-    if (m.appendEntries != null || m.heartbeat != null) {
+    if (m.appendEntries != null || m.heartbeat != null || m.installSnapshot != null) {
       // Someone won this term.
       this.becomeFollower(this.term, m.from)
       this.stepFollower(m)
@@ -532,6 +576,9 @@ export class RaftCore {
     } else if (m.heartbeat != null) {
       this.hearFromLeader(m.from)
       this.handleHeartbeat(m.from, m.heartbeat)
+    } else if (m.installSnapshot != null) {
+      this.hearFromLeader(m.from)
+      this.handleInstallSnapshot(m.from, m.installSnapshot)
     } else if (m.timeoutNow != null) {
       if (m.from !== this.leader) this.reject(m.from, 'not-host', 'TimeoutNow from a member that is not the host')
       else if (this.promotable()) this.campaign(true)
@@ -584,6 +631,90 @@ export class RaftCore {
     this.send(from, { heartbeatResponse: { probe: hb.probe, lastLogIndex: this.log.lastIndex(), rtts } })
   }
 
+  /**
+   * Raft §7 InstallSnapshot, in chunks. The data must arrive in offset order from 0 (each accepted
+   * chunk goes to the store in Ready.snapshotChunks); the last chunk carries the metadata and
+   * installs. Every chunk is answered with the offset wanted next, so the host resumes after a loss
+   * and starts over after a restart or a change of host. A snapshot the commit index already covers
+   * is acknowledged and ignored: committed state is never replaced.
+   */
+  private handleInstallSnapshot (from: string, is: InstallSnapshot): void {
+    const respond = (nextOffset: number, matchIndex: number): void => this.send(from, { snapshotResponse: { index: is.index, term: is.term, nextOffset, matchIndex } })
+    if (is.index <= this.commitIndex) {
+      this.reject(from, 'stale-snapshot', `snapshot ${is.index} at or below commit ${this.commitIndex}`)
+      respond(0, this.commitIndex)
+      return
+    }
+    if (this.snapshotUpdate?.install === true) {
+      // The store assembles one snapshot at a time: the installed one must be stored first (the host resends).
+      this.reject(from, 'snapshot-pending', `snapshot ${this.snapshotUpdate.meta.index} not yet stored`)
+      return
+    }
+    const incoming = this.incomingSnapshot
+    const same = incoming != null && incoming.from === from && incoming.term === this.term && incoming.index === is.index && incoming.snapshotTerm === is.term
+    if (incoming == null || !same) {
+      if (is.offset !== 0) {
+        this.reject(from, 'snapshot-out-of-order', `offset ${is.offset} of snapshot ${is.index}, which is not being received`)
+        respond(0, 0)
+        return
+      }
+      if (incoming != null && incoming.from === from && incoming.term === this.term && is.index < incoming.index) {
+        this.reject(from, 'stale-snapshot', `snapshot ${is.index} while receiving ${incoming.index}`)
+        return
+      }
+      this.incomingSnapshot = { from, term: this.term, index: is.index, snapshotTerm: is.term, offset: 0 }
+    } else if (is.offset !== incoming.offset) {
+      this.reject(from, 'snapshot-out-of-order', `offset ${is.offset}, expected ${incoming.offset}`)
+      respond(incoming.offset, 0)
+      return
+    }
+    const receiving = this.incomingSnapshot as NonNullable<RaftCore['incomingSnapshot']>
+    this.snapshotChunks.push({ index: is.index, term: is.term, offset: is.offset, data: is.data })
+    receiving.offset += is.data.byteLength
+    if (!is.done) {
+      respond(receiving.offset, 0)
+      return
+    }
+    this.incomingSnapshot = null
+    this.installSnapshot(from, is.meta as SnapshotMeta)
+    respond(receiving.offset, this.commitIndex)
+  }
+
+  /**
+   * The last chunk arrived: the snapshot replaces the log prefix through meta.index. If this log holds
+   * that entry with the same term, the entries after it continue the snapshot and stay (Raft §7);
+   * otherwise the whole log goes. The snapshot is committed state, so the commit index, the applied
+   * index and the dedup state move up to it.
+   */
+  private installSnapshot (from: string, meta: SnapshotMeta): void {
+    const configBefore = this.log.latestConfigIndex()
+    const keepTail = this.log.matchTerm(meta.index, meta.term)
+    if (keepTail) this.log.compactTo(meta)
+    else this.log.reset(meta)
+    this.dropUnstableThrough(meta.index)
+    if (!keepTail) this.unstableFrom = 0
+    this.commitIndex = meta.index
+    this.applied = meta.index
+    this.hardStateDirty = true
+    this.committedSeqs.clear()
+    for (const { sender, seq } of meta.senderSeqs) this.committedSeqs.set(sender, seq)
+    // Never reuse a seq the room has already committed from us.
+    this.lastSeq = Math.max(this.lastSeq, this.committedSeqs.get(this.id) ?? 0)
+    this.trimOutbox()
+    if (this.outboxSentThrough > this.log.lastSeq(this.id)) this.outboxSentThrough = this.log.lastSeq(this.id)
+    this.snapshotUpdate = { meta, install: true, keepTail }
+    this.events.push({ type: 'snapshot', state: 'installed', index: meta.index, peer: from })
+    if (this.log.latestConfigIndex() !== configBefore || !keepTail) {
+      this.events.push({ type: 'config', config: this.log.latestConfig(), index: this.log.latestConfigIndex() })
+    }
+  }
+
+  /** Entries through `index` left the log before the store got them: they are covered by the snapshot instead. */
+  private dropUnstableThrough (index: number): void {
+    if (this.unstableFrom === 0 || this.unstableFrom > index) return
+    this.unstableFrom = index + 1 <= this.log.lastIndex() ? index + 1 : 0
+  }
+
   private learnDelivered (index: number): void {
     const delivered = Math.min(index, this.commitIndex)
     if (delivered > this.deliveredIndex) {
@@ -596,7 +727,7 @@ export class RaftCore {
   // Leader
 
   private stepLeader (m: RaftMessage): void {
-    if (m.appendResponse == null && m.heartbeatResponse == null) return
+    if (m.appendResponse == null && m.heartbeatResponse == null && m.snapshotResponse == null) return
     const pr = this.progress.get(m.from)
     if (pr == null) {
       this.reject(m.from, 'not-a-member', 'response from a peer without replication state')
@@ -606,11 +737,13 @@ export class RaftCore {
     pr.lastHeardAt = this.now
     if (m.appendResponse != null) this.handleAppendResponse(m.from, pr, m.appendResponse)
     else if (m.heartbeatResponse != null) this.handleHeartbeatResponse(m.from, pr, m.heartbeatResponse)
+    else if (m.snapshotResponse != null) this.handleSnapshotResponse(m.from, pr, m.snapshotResponse)
   }
 
   private handleAppendResponse (from: string, pr: Progress, ar: NonNullable<RaftMessage['appendResponse']>): void {
     if (!ar.success) {
       if (ar.rejectedPrevIndex === 0) return // only a term notice, handled above
+      if (pr.state === 'snapshot') return // answers an append sent before the snapshot transfer began
       if (pr.state === 'replicate') {
         if (ar.rejectedPrevIndex <= pr.match) return // stale rejection
         pr.becomeProbe()
@@ -631,13 +764,48 @@ export class RaftCore {
     const probeAnswered = pr.state === 'probe' && ar.matchIndex === pr.match
     if (pr.maybeUpdate(ar.matchIndex) || probeAnswered) {
       if (pr.state === 'probe') pr.becomeReplicate()
-      this.maybeCommit()
-      if (this.role !== 'leader') return // our own removal committed
-      this.updateDelivered()
-      this.maybePromote(from, pr)
-      if (this.transfer?.target === from && pr.match === this.log.lastIndex()) this.send(from, { timeoutNow: {} })
+      else if (pr.state === 'snapshot' && pr.match >= this.log.snapshot().index) pr.becomeProbe() // caught up without it
+      if (!this.onMatchAdvanced(from, pr)) return
     }
     this.fillWindow(from)
+  }
+
+  /** After a member's match advanced: commit, delivered index, promotion, transfer. Returns false if this host just stepped down. */
+  private onMatchAdvanced (from: string, pr: Progress): boolean {
+    this.maybeCommit()
+    if (this.role !== 'leader') return false // our own removal committed
+    this.updateDelivered()
+    this.maybePromote(from, pr)
+    if (this.transfer?.target === from && pr.match === this.log.lastIndex()) this.send(from, { timeoutNow: {} })
+    return true
+  }
+
+  /**
+   * A member answered a snapshot chunk. With matchIndex set it installed the snapshot (or its commit
+   * already covered it): replication goes on from there by probing. Otherwise it names the offset it
+   * wants next; answers about a snapshot no longer being sent are ignored.
+   */
+  private handleSnapshotResponse (from: string, pr: Progress, sr: SnapshotResponse): void {
+    if (sr.matchIndex > this.log.lastIndex()) {
+      this.reject(from, 'malformed', `acknowledged ${sr.matchIndex} beyond last index ${this.log.lastIndex()}`)
+      return
+    }
+    const current = pr.state === 'snapshot' && pr.snapshotIndex === sr.index && pr.snapshotTerm === sr.term
+    if (sr.matchIndex > 0) {
+      if (current) pr.onChunkAcked(pr.snapshotOffset)
+      const advanced = pr.maybeUpdate(sr.matchIndex)
+      if (pr.state === 'snapshot' && pr.match >= this.log.snapshot().index) pr.becomeProbe()
+      if (advanced && !this.onMatchAdvanced(from, pr)) return
+      this.sendAppend(from)
+      return
+    }
+    if (!current) return
+    if (sr.nextOffset > pr.snapshotSentEnd) {
+      this.reject(from, 'malformed', `wants offset ${sr.nextOffset} beyond the ${pr.snapshotSentEnd} bytes sent`)
+      return
+    }
+    pr.onChunkAcked(sr.nextOffset)
+    this.sendAppend(from)
   }
 
   private handleHeartbeatResponse (from: string, pr: Progress, hr: NonNullable<RaftMessage['heartbeatResponse']>): void {
@@ -645,9 +813,12 @@ export class RaftCore {
     if (sentAt != null) pr.hostRttMicros = Math.round((this.now - sentAt) * 1000)
     pr.reportedRtts = new Map(hr.rtts.map(r => [r.peerId, r.rttMicros]))
     pr.probeSent = false
-    if (pr.suspectsLoss(hr.probe)) pr.becomeProbe()
+    if (pr.suspectsLoss(hr.probe)) {
+      if (pr.state === 'snapshot') pr.onChunkLost()
+      else pr.becomeProbe()
+    }
     this.maybePromote(from, pr)
-    if (pr.match < this.log.lastIndex() || pr.state === 'probe') this.sendAppend(from)
+    if (pr.match < this.log.lastIndex() || pr.state !== 'replicate') this.sendAppend(from)
   }
 
   private handleSubmit (from: string, submissions: Submission[]): void {
@@ -845,6 +1016,11 @@ export class RaftCore {
   private sendAppend (to: string): boolean {
     const pr = this.progress.get(to)
     if (pr == null || pr.isPaused()) return false
+    if (pr.state === 'snapshot' || pr.next <= this.log.snapshot().index) {
+      // The entry before `next` is compacted: the member needs the snapshot first.
+      this.sendSnapshotChunk(to, pr)
+      return false
+    }
     const { maxBatchEntries, maxBatchBytes } = this.opts.limits
     const prevLogIndex = Math.min(pr.next - 1, this.log.lastIndex())
     const prevLogTerm = this.log.term(prevLogIndex) ?? 0
@@ -861,6 +1037,28 @@ export class RaftCore {
     pr.sentCommit = this.commitIndex
     pr.onSent(prevLogIndex + entries.length, this.heartbeatRound, entries.length)
     return pr.state === 'replicate' && entries.length > 0
+  }
+
+  /**
+   * Sends the next chunk of the stored snapshot (one chunk in flight per member, at most
+   * maxSnapshotChunkBytes). A newer snapshot than the one being sent restarts the transfer from
+   * offset 0: the store keeps only the latest. If the source has no data for it yet (the Ready that
+   * compacted is not stored yet) nothing is sent; the next heartbeat response retries.
+   */
+  private sendSnapshotChunk (to: string, pr: Progress): void {
+    const snap = this.log.snapshot()
+    if (pr.state !== 'snapshot' || pr.snapshotIndex !== snap.index || pr.snapshotTerm !== snap.term) {
+      pr.becomeSnapshot(snap.index, snap.term)
+      this.events.push({ type: 'snapshot', state: 'sending', index: snap.index, peer: to })
+    }
+    const maxBytes = this.opts.limits.maxSnapshotChunkBytes
+    const read = this.opts.snapshotSource?.read(snap.index, pr.snapshotOffset, maxBytes)
+    if (read == null) return
+    const data = read.data.byteLength > maxBytes ? read.data.subarray(0, maxBytes) : read.data
+    const done = pr.snapshotOffset + data.byteLength >= read.size
+    if (!done && data.byteLength === 0) return // a source that returns nothing before the end: wait
+    this.send(to, { installSnapshot: { index: snap.index, term: snap.term, offset: pr.snapshotOffset, data: data as Uint8Array<ArrayBuffer>, done, meta: done ? snap : undefined } })
+    pr.onChunkSent(this.heartbeatRound, pr.snapshotOffset + data.byteLength)
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -896,11 +1094,7 @@ export class RaftCore {
     for (const entry of this.log.slice(this.commitIndex + 1, index)) this.recordCommittedSeq(entry)
     this.commitIndex = index
     this.hardStateDirty = true
-    const ownCommitted = this.committedSeqs.get(this.id) ?? 0
-    if (this.outbox.length > 0 && this.outbox[0].seq <= ownCommitted) {
-      this.outbox.splice(0, ownCommitted - this.outbox[0].seq + 1)
-      this.outboxCommittedThrough = ownCommitted
-    }
+    this.trimOutbox()
     if (this.role === 'leader') {
       if (this.log.latestConfigIndex() > previousCommit && this.log.latestConfigIndex() <= index) this.configCommittedAt = this.now
       this.updateDelivered()
@@ -909,6 +1103,15 @@ export class RaftCore {
         // Our own removal committed: stop leading; the remaining voters elect a successor.
         this.becomeFollower(this.term, null)
       }
+    }
+  }
+
+  /** Drops own submissions the room has committed from the outbox (and tells the store). */
+  private trimOutbox (): void {
+    const ownCommitted = this.committedSeqs.get(this.id) ?? 0
+    if (this.outbox.length > 0 && this.outbox[0].seq <= ownCommitted) {
+      this.outbox.splice(0, ownCommitted - this.outbox[0].seq + 1)
+      this.outboxCommittedThrough = ownCommitted
     }
   }
 
@@ -946,7 +1149,7 @@ export class RaftCore {
   private validate (m: RaftMessage): { reason: RejectReason, detail?: string } | null {
     if (m.to !== this.id) return { reason: 'wrong-recipient', detail: m.to }
     if (m.from === this.id || m.from === '') return { reason: 'from-self' }
-    const bodies = [m.requestVote, m.voteResponse, m.appendEntries, m.appendResponse, m.heartbeat, m.heartbeatResponse, m.timeoutNow, m.submit, m.configRequest].filter(b => b != null).length
+    const bodies = [m.requestVote, m.voteResponse, m.appendEntries, m.appendResponse, m.heartbeat, m.heartbeatResponse, m.timeoutNow, m.submit, m.configRequest, m.installSnapshot, m.snapshotResponse].filter(b => b != null).length
     if (bodies !== 1) return { reason: 'malformed', detail: `${bodies} bodies` }
     const { limits } = this.opts
     if (m.appendEntries != null) {
@@ -973,6 +1176,10 @@ export class RaftCore {
       if (m.heartbeat.succession.length > limits.maxMembers) return { reason: 'oversize-batch', detail: 'succession list' }
     } else if (m.heartbeatResponse != null) {
       if (m.heartbeatResponse.rtts.length > limits.maxMembers) return { reason: 'oversize-batch', detail: 'rtt list' }
+    } else if (m.installSnapshot != null) {
+      // Without a store for snapshots this member cannot keep one: refuse before anything changes.
+      if (this.opts.snapshotSource == null) return { reason: 'no-snapshot-store' }
+      return checkInstallSnapshot(m.installSnapshot, m.term, limits)
     }
     return null
   }
@@ -1016,6 +1223,8 @@ export interface CoreStatus {
   succession: string[]
   outbox: number
   transferTarget: string | null
+  /** Last index of the compacted prefix (0: nothing compacted). */
+  snapshotIndex: number
   /** The host's commit index as of its last AppendEntries to us (0 until one arrives): how far a catching-up member has to go. */
   hostCommitIndex: number
 }
@@ -1036,6 +1245,27 @@ function checkEntry (entry: Entry, maxPayloadBytes: number, maxMembers: number):
     default:
       return { reason: 'malformed-entry', detail: `unknown type at ${entry.index}` }
   }
+}
+
+/** The stateless checks of one snapshot chunk: sizes, identity, and (on the last chunk) well-formed metadata. */
+function checkInstallSnapshot (is: InstallSnapshot, messageTerm: number, limits: Limits): { reason: RejectReason, detail?: string } | null {
+  if (is.data.byteLength > limits.maxSnapshotChunkBytes) return { reason: 'oversize-snapshot', detail: `chunk of ${is.data.byteLength} bytes` }
+  if (is.offset + is.data.byteLength > limits.maxSnapshotBytes) return { reason: 'oversize-snapshot', detail: `data beyond ${limits.maxSnapshotBytes} bytes` }
+  if (is.index < 1 || is.term < 1 || is.term > messageTerm) return { reason: 'malformed-snapshot', detail: `snapshot ${is.index}/${is.term} in term ${messageTerm}` }
+  if (is.done !== (is.meta != null)) return { reason: 'malformed-snapshot', detail: 'metadata must come with the last chunk, and only with it' }
+  const meta = is.meta
+  if (meta == null) return null
+  if (meta.index !== is.index || meta.term !== is.term) return { reason: 'malformed-snapshot', detail: `metadata ${meta.index}/${meta.term} for snapshot ${is.index}/${is.term}` }
+  const config = meta.config
+  if (config == null || config.voters.length === 0 || meta.configIndex < 1 || meta.configIndex > meta.index) return { reason: 'malformed-snapshot', detail: `configuration at ${meta.configIndex}` }
+  if (config.voters.length + config.learners.length > limits.maxMembers) return { reason: 'too-many-members', detail: 'snapshot configuration' }
+  if (meta.senderSeqs.length > limits.maxSnapshotSenders) return { reason: 'oversize-snapshot', detail: `${meta.senderSeqs.length} senders` }
+  for (let k = 0; k < meta.senderSeqs.length; k++) {
+    const { sender, seq } = meta.senderSeqs[k]
+    // One entry per sender, ordered by sender: a repeated sender could smuggle in a lower seq.
+    if (sender === '' || seq < 1 || (k > 0 && meta.senderSeqs[k - 1].sender >= sender)) return { reason: 'malformed-snapshot', detail: `dedup state entry ${k}` }
+  }
+  return null
 }
 
 function sameList (a: readonly string[], b: readonly string[]): boolean {

@@ -1,4 +1,4 @@
-import type { Configuration, Entry, HardState, RaftMessage, Submission } from '../../proto/raft.js'
+import type { Configuration, Entry, HardState, RaftMessage, SnapshotMeta, Submission } from '../../proto/raft.js'
 
 export type Role = 'follower' | 'preCandidate' | 'candidate' | 'leader'
 
@@ -8,6 +8,8 @@ export type RejectReason =
   | 'oversize-batch' | 'oversize-payload' | 'index-gap' | 'bad-entry-term' | 'malformed-entry'
   | 'not-a-member' | 'sender-mismatch' | 'not-host' | 'transfer-in-progress'
   | 'seq-gap' | 'config-change-in-flight' | 'config-invalid' | 'too-many-members'
+  | 'oversize-snapshot' | 'malformed-snapshot' | 'snapshot-out-of-order' | 'stale-snapshot'
+  | 'snapshot-pending' | 'no-snapshot-store'
 
 export type CoreEvent =
   | { type: 'role', role: Role, term: number }
@@ -20,6 +22,49 @@ export type CoreEvent =
   | { type: 'succession', backups: string[] }
   | { type: 'transfer', state: 'started' | 'aborted', target: string }
   | { type: 'rejected', from: string, reason: RejectReason, detail?: string }
+  /**
+   * Snapshots: `compacted` (compact() took one), `sending` (the host starts, or restarts from offset 0,
+   * sending its snapshot to `peer`), `installed` (this member replaced its log prefix with one from `peer`).
+   */
+  | { type: 'snapshot', state: 'compacted' | 'sending' | 'installed', index: number, peer?: string }
+
+/** One received piece of a snapshot's data, to be stored and assembled in offset order. */
+export interface SnapshotChunk {
+  index: number
+  term: number
+  /** 0 starts a new assembly (anything partially received before is discarded). */
+  offset: number
+  data: Uint8Array
+}
+
+/**
+ * The log prefix through `meta.index` is now a snapshot. The store persists `meta` with its data,
+ * drops the stored entries through `meta.index` (all stored entries unless `keepTail`), and only
+ * then stores `Ready.entries`.
+ */
+export interface SnapshotUpdate {
+  meta: SnapshotMeta
+  /** A local compaction: the application state through meta.index, as given to compact(). Absent for an install: the data are the received chunks, assembled. */
+  data?: Uint8Array
+  /** Received from the host: the application replaces its state with the snapshot's data before applying `Ready.committed`. */
+  install: boolean
+  /** The stored entries after meta.index stay (they continue the snapshot); false: the whole stored log goes. */
+  keepTail: boolean
+}
+
+/**
+ * Read-only access to the stored snapshot's data, injected into the core like etcd's raft reads its
+ * Storage: the host reads chunks of it to send to members that need compacted entries.
+ */
+export interface SnapshotSource {
+  /**
+   * Up to `maxBytes` of the stored snapshot's data from `offset`, and the data's whole size; undefined
+   * if the stored snapshot is not the one ending at `index` (not yet stored, or already replaced).
+   */
+  read: (index: number, offset: number, maxBytes: number) => { data: Uint8Array, size: number } | undefined
+}
+
+export type CompactResult = { ok: true, meta: SnapshotMeta } | { ok: false, reason: 'not-applied' | 'already-compacted' | 'snapshot-pending' }
 
 /**
  * What the driver must do, in this order: persist (hard state, entries, outbox) durably, then send
@@ -38,11 +83,17 @@ export interface Ready {
   /** Newly committed entries, in log order, to apply to the chat state. */
   committed: Entry[]
   events: CoreEvent[]
+  /** Snapshot chunks received from the host, in order; stored before `snapshot` (absent when none). */
+  snapshotChunks?: SnapshotChunk[]
+  /** A new snapshot replaces the log prefix (compaction or install); applied before `entries`. */
+  snapshot?: SnapshotUpdate
 }
 
 /** What a member recovers from its store after a restart. */
 export interface DurableState {
   hardState: HardState
+  /** The stored snapshot's metadata; `entries` then start at snapshot.index + 1. */
+  snapshot?: SnapshotMeta
   entries: Entry[]
   /** Submissions not yet known committed, in seq order. */
   outbox: Submission[]

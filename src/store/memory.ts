@@ -1,5 +1,5 @@
-import type { Entry, HardState, Submission } from '../../proto/raft.js'
-import type { DurableState, Ready } from '../core/types.js'
+import type { Entry, HardState, SnapshotMeta, Submission } from '../../proto/raft.js'
+import type { DurableState, Ready, SnapshotChunk, SnapshotSource, SnapshotUpdate } from '../core/types.js'
 
 /**
  * What the driver needs from durable storage for one room (hashicorp/raft's LogStore + StableStore,
@@ -10,11 +10,20 @@ export interface RoomStore {
   persist: (rd: Ready) => void
 }
 
-/** A room store held in memory: exactly what the driver persisted from its Ready outputs (tests, simulator). */
-export class MemoryStore implements RoomStore {
+/**
+ * A room store held in memory: exactly what the driver persisted from its Ready outputs (tests,
+ * simulator). It keeps snapshots too: the latest one (metadata and data), the log after it, and the
+ * chunks of one snapshot being received; its read() is the core's SnapshotSource.
+ */
+export class MemoryStore implements RoomStore, SnapshotSource {
   hardState: HardState = { term: 0, vote: '', commitIndex: 0, lastSeq: 0 }
+  /** The latest snapshot; `entries` follow it. */
+  snapshot: { meta: SnapshotMeta, data: Uint8Array } | undefined
+  /** Entries snapshot.index + 1 onwards. */
   entries: Entry[] = []
   outbox: Submission[] = []
+  /** Chunks of a snapshot being received, in offset order. */
+  private incoming: { index: number, term: number, chunks: Uint8Array[], size: number } | undefined
 
   static from (state: DurableState): MemoryStore {
     const durable = new MemoryStore()
@@ -25,11 +34,15 @@ export class MemoryStore implements RoomStore {
   }
 
   persist (rd: Ready): void {
+    for (const chunk of rd.snapshotChunks ?? []) this.receiveChunk(chunk)
+    if (rd.snapshot != null) this.storeSnapshot(rd.snapshot)
     if (rd.hardState != null) this.hardState = rd.hardState
     if (rd.entries.length > 0) {
+      const base = this.snapshot?.meta.index ?? 0
       const first = rd.entries[0].index
-      if (first > this.entries.length + 1) throw new Error(`durable log gap: ${first} after ${this.entries.length}`)
-      this.entries.length = first - 1
+      if (first <= base) throw new Error(`durable log: entry ${first} is inside snapshot ${base}`)
+      if (first > base + this.entries.length + 1) throw new Error(`durable log gap: ${first} after ${base + this.entries.length}`)
+      this.entries.length = first - base - 1
       this.entries.push(...rd.entries)
     }
     this.outbox.push(...rd.outboxAppend)
@@ -40,7 +53,51 @@ export class MemoryStore implements RoomStore {
   }
 
   load (): DurableState {
-    return { hardState: { ...this.hardState }, entries: [...this.entries], outbox: [...this.outbox] }
+    const state: DurableState = { hardState: { ...this.hardState }, entries: [...this.entries], outbox: [...this.outbox] }
+    if (this.snapshot != null) state.snapshot = this.snapshot.meta
+    return state
   }
+
+  /** SnapshotSource: a piece of the stored snapshot's data, if the stored snapshot ends at `index`. */
+  read (index: number, offset: number, maxBytes: number): { data: Uint8Array, size: number } | undefined {
+    const snapshot = this.snapshot
+    if (snapshot == null || snapshot.meta.index !== index) return undefined
+    return { data: snapshot.data.subarray(offset, offset + maxBytes), size: snapshot.data.byteLength }
+  }
+
+  /** Offset 0 starts a new assembly; any other chunk must continue the one being assembled. */
+  private receiveChunk (chunk: SnapshotChunk): void {
+    if (chunk.offset === 0) this.incoming = { index: chunk.index, term: chunk.term, chunks: [], size: 0 }
+    const incoming = this.incoming
+    if (incoming == null || incoming.index !== chunk.index || incoming.term !== chunk.term || incoming.size !== chunk.offset) {
+      throw new Error(`snapshot chunk ${chunk.index}/${chunk.term}@${chunk.offset} does not continue what was received`)
+    }
+    incoming.chunks.push(chunk.data.slice())
+    incoming.size += chunk.data.byteLength
+  }
+
+  private storeSnapshot (update: SnapshotUpdate): void {
+    const { meta } = update
+    let data = update.data
+    if (data == null) {
+      const incoming = this.incoming
+      if (incoming == null || incoming.index !== meta.index || incoming.term !== meta.term) throw new Error(`snapshot ${meta.index}/${meta.term} to install was not received`)
+      data = concat(incoming.chunks, incoming.size)
+      this.incoming = undefined
+    }
+    const base = this.snapshot?.meta.index ?? 0
+    this.entries = update.keepTail ? this.entries.slice(Math.max(0, meta.index - base)) : []
+    this.snapshot = { meta, data: data.slice() }
+  }
+}
+
+function concat (chunks: readonly Uint8Array[], size: number): Uint8Array {
+  const out = new Uint8Array(size)
+  let at = 0
+  for (const chunk of chunks) {
+    out.set(chunk, at)
+    at += chunk.byteLength
+  }
+  return out
 }
 
