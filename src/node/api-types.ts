@@ -27,6 +27,8 @@ export interface RoomDetails {
   /** The host's ranked backups, best first: who takes over if the host disappears. */
   backups: string[]
   commitIndex: number
+  /** The host's commit index as this node last heard it (its own on the host): commitIndex below it means catching up. */
+  hostCommitIndex: number
   members: MemberView[]
 }
 

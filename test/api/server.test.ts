@@ -79,6 +79,7 @@ class FakeNode implements DemesNodeApi {
       host: '12D3KooWFake',
       backups: [],
       commitIndex: r.messages.length,
+      hostCommitIndex: r.messages.length,
       members: [{ peerId: '12D3KooWFake', name: 'alice', role: 'voter', online: true }]
     }
   }
@@ -330,6 +331,7 @@ describe('routes', () => {
       host: '12D3KooWFake',
       backups: [],
       commitIndex: 0,
+      hostCommitIndex: 0,
       members: [{ peerId: '12D3KooWFake', name: 'alice', role: 'voter', online: true }]
     })
     expectError(await call('GET', '/api/v1/rooms/room-2'), 404, 'not-found')

@@ -226,6 +226,15 @@ describe('status', () => {
     expect(JSON.parse(j.out)).toEqual(room.details)
   })
 
+  test('a member catching up shows its progress towards the host\'s commit index', async () => {
+    const room = api.addRoom('r-1', 'general', [], BOB)
+    room.details.commitIndex = 2500
+    room.details.hostCommitIndex = 10_000
+    expect((await run('status', 'r-1')).out).toContain('commit index: 2500 (catching up: 2500 of 10000, 25 %)')
+    room.details.commitIndex = 10_000
+    expect((await run('status', 'r-1')).out).toMatch(/commit index: 10000\n/)
+  })
+
   test('a room with no host', async () => {
     api.addRoom('r-1', 'general', [], null)
     const r = await run('status', 'r-1')

@@ -262,7 +262,14 @@ describe('an offline member catching up', () => {
     r = await startDaemon('r', ports[2])
     const before = (await api(r, 'GET', `/rooms/${roomId}`)).body.commitIndex as number
     expect(before).toBeLessThan(target)
-    await waitFor(async () => ((await api(r, 'GET', `/rooms/${roomId}`)).body.commitIndex as number) >= target ? true : undefined, 60_000)
+    // The API shows the progress on the way: the host's commit index ahead of the member's own.
+    let sawProgress = false
+    await waitFor(async () => {
+      const { commitIndex, hostCommitIndex } = (await api(r, 'GET', `/rooms/${roomId}`)).body as { commitIndex: number, hostCommitIndex: number }
+      if (hostCommitIndex > commitIndex && hostCommitIndex >= target) sawProgress = true
+      return commitIndex >= target ? true : undefined
+    }, 60_000)
+    expect(sawProgress).toBe(true)
     const log = await converged([p, q, r], roomId, TOTAL)
     expect(log).toHaveLength(TOTAL)
     checkLog(log, acknowledged)

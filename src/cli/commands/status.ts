@@ -21,7 +21,7 @@ export function formatRoomDetails (room: RoomDetails, self?: NodeInfo): string {
     `room:         ${sanitize(room.name, true)} (${room.roomId})`,
     `host:         ${room.host == null ? '(none: election in progress)' : `${names.of(room.host)} ${room.host}`}`,
     `term:         ${room.term}`,
-    `commit index: ${room.commitIndex}`,
+    `commit index: ${room.commitIndex}${room.hostCommitIndex > room.commitIndex ? ` (catching up: ${room.commitIndex} of ${room.hostCommitIndex}, ${Math.floor(100 * room.commitIndex / room.hostCommitIndex)} %)` : ''}`,
     `members:      ${room.members.length} (${online} online)`
   ]
   const rows = room.members.map(m => [
