@@ -368,6 +368,9 @@ export class DemesNode implements DemesNodeApi {
   }
 
   private applyCommitted (room: Room, entries: Entry[]): void {
+    // Entries applied before this start (the core does not re-emit them; if it did, they are skipped
+    // here as in the history): their configurations are already counted in wasMember.
+    const appliedBefore = room.chat.appliedIndex()
     for (const message of this.applyChat(room, entries)) {
       this.emit({ type: 'message', roomId: room.roomId, message: messageView(message) })
       if (message.sender === this.peerId) {
@@ -375,7 +378,7 @@ export class DemesNode implements DemesNodeApi {
         this.emit({ type: 'receipt', roomId: room.roomId, id: message.id, status: message.status })
       }
     }
-    const configs = entries.filter(e => e.type === EntryType.ENTRY_CONFIG && e.config != null)
+    const configs = entries.filter(e => e.index > appliedBefore && e.type === EntryType.ENTRY_CONFIG && e.config != null)
     if (configs.length === 0) return
     this.emit({ type: 'members', roomId: room.roomId, members: this.memberViews(room) })
     for (const { config } of configs) {
