@@ -603,15 +603,19 @@ const SCAN_CHUNK = 1024
 /**
  * From the configurations among the entries applied before this start (index <= `applied`): `was`,
  * one of them included this node (so a later one without it means removal); `removed`, the last
- * one did not, after one that did. A fresh history (applied 0) has neither.
+ * one did not, after one that did. A fresh history (applied 0) has neither. Entries compacted into a
+ * snapshot are gone: of those, only the configuration in effect at the snapshot is known (when no
+ * later one exists).
  */
 function appliedMembership (driver: RoomDriver, applied: number, self: string): { was: boolean, removed: boolean } {
-  let was = false
-  let included = false
-  for (let from = 1; from <= applied; from += SCAN_CHUNK) {
+  const isIn = (config: { voters: string[], learners: string[] }): boolean => config.voters.includes(self) || config.learners.includes(self)
+  const { snapshotIndex, config, configIndex } = driver.status()
+  let included = applied > 0 && configIndex <= Math.min(snapshotIndex, applied) && isIn(config)
+  let was = included
+  for (let from = snapshotIndex + 1; from <= applied; from += SCAN_CHUNK) {
     for (const entry of driver.entries(from, Math.min(applied, from + SCAN_CHUNK - 1))) {
       if (entry.type !== EntryType.ENTRY_CONFIG || entry.config == null) continue
-      included = entry.config.voters.includes(self) || entry.config.learners.includes(self)
+      included = isIn(entry.config)
       if (included) was = true
     }
   }
