@@ -159,6 +159,14 @@ export class DemesClient {
     return (await this.request<{ messages: MessageView[] }>('GET', `/rooms/${enc(roomId)}/messages${qs}`)).messages
   }
 
+  /** Messages with every word of `query`, newest first (GET /rooms/{id}/search). */
+  async search (roomId: string, query: string, opts: { limit?: number, before?: number } = {}): Promise<MessageView[]> {
+    const q = new URLSearchParams({ q: query })
+    if (opts.limit != null) q.set('limit', String(opts.limit))
+    if (opts.before != null) q.set('before', String(opts.before))
+    return (await this.request<{ messages: MessageView[] }>('GET', `/rooms/${enc(roomId)}/search?${q.toString()}`)).messages
+  }
+
   async outbox (roomId: string): Promise<OutboxItem[]> {
     return (await this.request<{ outbox: OutboxItem[] }>('GET', `/rooms/${enc(roomId)}/outbox`)).outbox
   }

@@ -9,6 +9,7 @@ import { Command, CommanderError } from 'commander'
 import { register as registerChat } from './commands/chat.js'
 import { register as registerHistory } from './commands/history.js'
 import { register as registerRoom } from './commands/room.js'
+import { register as registerSearch } from './commands/search.js'
 import { register as registerSend } from './commands/send.js'
 import { register as registerStart, type RunDaemon } from './commands/start.js'
 import { register as registerStatus } from './commands/status.js'
@@ -47,6 +48,7 @@ export function buildProgram (io: Io, deps: Deps = {}): Command {
   registerSend(program, io)
   registerStatus(program, io)
   registerHistory(program, io)
+  registerSearch(program, io)
   registerChat(program, io)
   return program
 }

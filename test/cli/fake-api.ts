@@ -151,6 +151,16 @@ export class FakeApi {
         const limit = Number(url.searchParams.get('limit') ?? 100)
         return send(200, { messages: room.messages.filter(x => x.index > after).slice(0, limit) })
       }
+      if (rec.method === 'GET' && rest === '/search') {
+        // Like the node: every word must occur (here a plain substring test), newest first.
+        const q = url.searchParams.get('q') ?? ''
+        const words = q.toLowerCase().split(/\s+/).filter(w => /[\p{L}\p{N}]/u.test(w))
+        if (words.length === 0) return error(400, 'bad-request', 'the search query has no words to search for (letters or digits)')
+        const before = Number(url.searchParams.get('before') ?? Infinity)
+        const limit = Number(url.searchParams.get('limit') ?? 20)
+        const found = room.messages.filter(x => x.index < before && words.every(w => x.text.toLowerCase().includes(w)))
+        return send(200, { messages: found.reverse().slice(0, limit) })
+      }
       if (rec.method === 'GET' && rest === '/outbox') return send(200, { outbox: [] })
     }
     error(404, 'not-found', `no route ${rec.method} ${rec.path}`)
