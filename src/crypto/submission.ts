@@ -1,7 +1,7 @@
 // Sender signatures on chat submissions: the host sequences submissions but, lacking the sender's
 // key, cannot forge or alter one. The core treats Submission.signature as opaque bytes; the node
 // driver signs here and the network layer verifies here before anything reaches the core.
-import { createPublicKey, verify as verifyEd25519, type KeyObject } from 'node:crypto'
+import { createPrivateKey, createPublicKey, sign as signEd25519, verify as verifyEd25519, type KeyObject } from 'node:crypto'
 import { peerIdFromPrivateKey, peerIdFromString } from '@libp2p/peer-id'
 import { equals as uint8ArrayEquals } from 'uint8arrays/equals'
 import { toString as uint8ArrayToString } from 'uint8arrays/to-string'
@@ -47,6 +47,27 @@ export async function signSubmission (privateKey: Ed25519PrivateKey, roomId: str
   }
 }
 
+/**
+ * Signs this node's submissions synchronously (the core needs the signature as it assigns the seq),
+ * with the key imported into OpenSSL once rather than on every message as @libp2p/crypto does.
+ */
+export class SubmissionSigner {
+  readonly sender: string
+  private readonly key: KeyObject
+
+  constructor (privateKey: Ed25519PrivateKey) {
+    this.sender = peerIdFromPrivateKey(privateKey).toString()
+    // libp2p's raw Ed25519 private key is the 32-byte seed followed by the 32-byte public key.
+    const jwk = { kty: 'OKP', crv: 'Ed25519', d: uint8ArrayToString(privateKey.raw.subarray(0, 32), 'base64url'), x: uint8ArrayToString(privateKey.publicKey.raw, 'base64url') }
+    this.key = createPrivateKey({ format: 'jwk', key: jwk })
+  }
+
+  sign (roomId: string, submission: Omit<Submission, 'signature'>): Uint8Array<ArrayBuffer> {
+    if (submission.sender !== this.sender) throw new Error(`cannot sign a submission from ${submission.sender} with the key of ${this.sender}`)
+    return new Uint8Array(signEd25519(null, submissionSigningBytes(roomId, submission), this.key))
+  }
+}
+
 /** Bounds on the verifier's caches: senders are a room's members, submissions the recent traffic. */
 export const MAX_CACHED_SENDERS = 4096
 export const MAX_CACHED_SUBMISSIONS = 16_384
@@ -70,7 +91,7 @@ export class SubmissionVerifier {
   checks = 0
 
   verify (roomId: string, submission: Submission): SubmissionVerifyResult {
-    const cacheKey = `${roomId}\n${submission.sender}\n${submission.seq}`
+    const cacheKey = verifiedKey(roomId, submission)
     const known = this.verified.get(cacheKey)
     if (known != null && sameSignedSubmission(known, submission)) {
       this.hits++
@@ -91,6 +112,12 @@ export class SubmissionVerifier {
     return { ok: true }
   }
 
+  /** A submission this node signed itself: when the host replicates it back, it needs no check. */
+  vouchForOwn (roomId: string, signer: SubmissionSigner, submission: Submission): void {
+    if (submission.sender !== signer.sender) throw new Error(`${submission.sender} is not this node (${signer.sender})`)
+    remember(this.verified, verifiedKey(roomId, submission), submission, MAX_CACHED_SUBMISSIONS)
+  }
+
   private senderKey (sender: string): SenderKey {
     const cached = this.senders.get(sender)
     if (cached != null) return cached
@@ -107,6 +134,10 @@ export class SubmissionVerifier {
     remember(this.senders, sender, result, MAX_CACHED_SENDERS)
     return result
   }
+}
+
+function verifiedKey (roomId: string, submission: Submission): string {
+  return `${roomId}\n${submission.sender}\n${submission.seq}`
 }
 
 function sameSignedSubmission (a: Submission, b: Submission): boolean {

@@ -14,7 +14,7 @@ import { RaftCore } from '../core/raft.js'
 import { seededRng } from '../core/rng.js'
 import type { CoreEvent, DurableState, Ready } from '../core/types.js'
 import { createInvite, parseInvite } from '../crypto/invite.js'
-import { SubmissionVerifier, submissionSigningBytes } from '../crypto/submission.js'
+import { SubmissionSigner, SubmissionVerifier } from '../crypto/submission.js'
 import type { DemesService } from '../net/service.js'
 import { MAX_PAGE_LIMIT, MAX_SEARCH_LIMIT, SearchQueryError } from '../store/history.js'
 import type { RoomStore } from '../store/memory.js'
@@ -74,6 +74,7 @@ export class DemesNode implements DemesNodeApi {
   private readonly log: Logger
   private readonly rooms = new Map<string, Room>()
   private readonly verifier = new SubmissionVerifier()
+  private readonly signer: SubmissionSigner
   private readonly storage: Storage
   /** Addresses last written to storage per peer, so identify pushes that change nothing write nothing. */
   private readonly savedAddrs = new Map<string, string>()
@@ -87,6 +88,7 @@ export class DemesNode implements DemesNodeApi {
   constructor (opts: DemesNodeOptions) {
     this.libp2p = opts.libp2p
     this.privateKey = opts.privateKey
+    this.signer = new SubmissionSigner(opts.privateKey)
     this.peerId = opts.libp2p.peerId.toString()
     this.name = opts.name
     this.profile = opts.profile
@@ -307,10 +309,13 @@ export class DemesNode implements DemesNodeApi {
 
   private openRoom (roomId: string, name: string, store: RoomStore): Room {
     const rng = seededRng(randomInt(0, 2 ** 31 - 1))
-    const privateKey = this.privateKey
     const core = coreOptions(this.peerId, rng, {
       timing: TIMING_PROFILES[this.profile],
-      signSubmission: unsigned => signSync(privateKey, submissionSigningBytes(roomId, unsigned))
+      signSubmission: unsigned => {
+        const signature = this.signer.sign(roomId, unsigned)
+        this.verifier.vouchForOwn(roomId, this.signer, { ...unsigned, signature })
+        return signature
+      }
     })
     const chat = new ChatProjection(this.storage.roomHistory(roomId))
     // The core re-emits only the committed entries after `applied` (etcd's Config.Applied): what the
@@ -649,13 +654,6 @@ function checkRoomName (name: unknown): string {
 
 function messageView (m: ChatMessage): MessageView {
   return { index: m.index, term: m.term, id: m.id, sender: m.sender, text: m.text, sentAt: m.sentAt, status: m.status }
-}
-
-/** Ed25519 signing is synchronous in Node; the core needs the signature as it assigns the seq. */
-function signSync (key: Ed25519PrivateKey, data: Uint8Array): Uint8Array {
-  const signature = key.sign(data)
-  if (signature instanceof Promise) throw new Error('asynchronous signing is not supported by the node')
-  return signature
 }
 
 async function sleep (ms: number, signal?: AbortSignal): Promise<void> {

@@ -1,7 +1,7 @@
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import fc from 'fast-check'
-import { signSubmission, SubmissionVerifier, submissionSigningBytes } from '../../src/crypto/submission.js'
+import { signSubmission, SubmissionSigner, SubmissionVerifier, submissionSigningBytes } from '../../src/crypto/submission.js'
 import type { Submission } from '../../proto/raft.js'
 import type { Ed25519PrivateKey } from '@libp2p/interface'
 
@@ -88,4 +88,23 @@ test('the verified-submission cache vouches only for byte-identical copies', asy
   expect(verifier.verify(ROOM, { ...signed, sentAt: signed.sentAt + 1 })).toEqual({ ok: false, reason: 'bad-signature' })
   expect(verifier.verify('room-2', signed)).toEqual({ ok: false, reason: 'bad-signature' })
   expect(verifier.hits).toBe(1)
+})
+
+test('SubmissionSigner (OpenSSL, key imported once) makes exactly the signature libp2p makes, and refuses other senders', async () => {
+  const signer = new SubmissionSigner(alice)
+  expect(signer.sender).toBe(aliceId)
+  const viaLibp2p = await signSubmission(alice, ROOM, unsigned())
+  const signature = signer.sign(ROOM, unsigned())
+  expect(signature).toEqual(viaLibp2p.signature) // Ed25519 is deterministic
+  expect(await alice.publicKey.verify(submissionSigningBytes(ROOM, unsigned()), signature)).toBe(true)
+  expect(() => signer.sign(ROOM, { ...unsigned(), sender: bobId })).toThrow('cannot sign')
+})
+
+test('own submissions vouched for are not checked again when replicated back; others\' are', async () => {
+  const signer = new SubmissionSigner(alice)
+  const own = { ...unsigned(), signature: signer.sign(ROOM, unsigned()) }
+  verifier.vouchForOwn(ROOM, signer, own)
+  expect(verifier.verify(ROOM, own)).toEqual({ ok: true })
+  expect(verifier).toMatchObject({ hits: 1, checks: 0 })
+  expect(() => verifier.vouchForOwn(ROOM, signer, { ...own, sender: bobId })).toThrow('is not this node')
 })
