@@ -70,7 +70,7 @@ export const DEFAULT_LIMITS: Limits = {
  * which proves the checker can fail (CockroachDB's testing knobs).
  */
 export type BugKnob = 'vote-without-log-check' | 'commit-old-term-by-count' | 'no-submission-dedup' | 'snapshot-without-dedup'
-export const BUG_KNOBS: readonly BugKnob[] = ['vote-without-log-check', 'commit-old-term-by-count', 'no-submission-dedup']
+export const BUG_KNOBS: readonly BugKnob[] = ['vote-without-log-check', 'commit-old-term-by-count', 'no-submission-dedup', 'snapshot-without-dedup']
 
 export interface CoreOptions {
   /** This member's peer id. */

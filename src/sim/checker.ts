@@ -1,20 +1,13 @@
 import { EntryType } from '../../proto/raft.js'
-import type { Entry } from '../../proto/raft.js'
+import type { Entry, SnapshotMeta } from '../../proto/raft.js'
 import type { Ready } from '../core/types.js'
+import { decodeSnapshot, digest } from './app.js'
 import type { ReadyObserver, SimCluster, SimNode } from './cluster.js'
 
 export interface Violation {
   invariant: string
   detail: string
   time: number
-}
-
-function digest (entry: Entry): string {
-  switch (entry.type) {
-    case EntryType.ENTRY_SUBMISSION: return `${entry.term}:s:${entry.submission?.sender}:${entry.submission?.seq}`
-    case EntryType.ENTRY_CONFIG: return `${entry.term}:c:${entry.config?.voters.join(',')}|${entry.config?.learners.join(',')}`
-    default: return `${entry.term}:n`
-  }
 }
 
 /**
@@ -37,6 +30,8 @@ export class InvariantChecker implements ReadyObserver {
   /** Highest seq each member's propose() accepted. */
   readonly proposedSeqs = new Map<string, number>()
   elections = 0
+  compactions = 0
+  installs = 0
 
   onReady (node: SimNode, rd: Ready, cluster: SimCluster): void {
     const core = node.core
@@ -49,8 +44,13 @@ export class InvariantChecker implements ReadyObserver {
       const previous = this.hosts.get(event.term)
       if (previous != null && previous !== node.id) fail('election-safety', `term ${event.term} has hosts ${previous} and ${node.id}`)
       this.hosts.set(event.term, node.id)
-      // Leader completeness: every entry committed in an earlier term is in the new host's log.
-      for (let i = 0; i < this.committed.length; i++) {
+      // Leader completeness: every entry committed in an earlier term is in the new host's log
+      // (or in its snapshot, whose content was checked when it was taken or installed).
+      const snapshotIndex = core.snapshot().index
+      if (snapshotIndex > 0 && core.termAt(snapshotIndex) !== this.committed[snapshotIndex - 1]?.term) {
+        fail('leader-completeness', `host ${node.id} of term ${event.term} has a snapshot at ${snapshotIndex} that is not the committed entry`)
+      }
+      for (let i = snapshotIndex; i < this.committed.length; i++) {
         if (this.committed[i].term >= event.term) continue
         const mine = core.entryAt(i + 1)
         if (mine == null || digest(mine) !== this.committedDigests[i]) {
@@ -62,7 +62,7 @@ export class InvariantChecker implements ReadyObserver {
 
     for (const entry of rd.entries) {
       const key = `${entry.index}:${entry.term}`
-      const value = `${digest(entry)}<${core.entryAt(entry.index - 1)?.term ?? 0}`
+      const value = `${digest(entry)}<${core.termAt(entry.index - 1) ?? 0}`
       const known = this.seen.get(key)
       if (known == null) this.seen.set(key, value)
       else if (known !== value) fail('log-matching', `${node.id} holds ${value} at ${key}, another member ${known}`)
@@ -74,12 +74,68 @@ export class InvariantChecker implements ReadyObserver {
       if (inFlight > 1) fail('one-config-change', `host ${node.id} has ${inFlight} uncommitted configuration entries`)
     }
 
-    if (rd.committed.length > 0) this.checkApplied(node, rd.committed, fail)
+    let state = this.applied.get(node.id)
+    if (state == null || state.incarnation !== node.incarnation) {
+      // A (re)started member: its application state is the stored snapshot, nothing else yet.
+      const stored = node.durable.snapshot
+      state = { incarnation: node.incarnation, index: stored?.meta.index ?? 0 }
+      if (stored != null) this.checkSnapshot(node, stored.meta, stored.data, 'restart', fail)
+      this.applied.set(node.id, state)
+    }
+    if (rd.snapshot != null) {
+      const { meta, install } = rd.snapshot
+      if (install) this.installs++
+      else this.compactions++
+      this.checkSnapshot(node, meta, rd.snapshot.data ?? node.durable.snapshot?.data, install ? 'install' : 'compaction', fail)
+      if (install) {
+        // A snapshot brings committed state this member has not applied: never a second time below it.
+        if (meta.index <= state.index) fail('snapshot-regress', `${node.id} installed snapshot ${meta.index} after applying through ${state.index}`)
+        state.index = meta.index
+      }
+    }
+    if (rd.committed.length > 0) this.checkApplied(node, state, rd.committed, fail)
+    // The application state is the snapshot plus every entry applied after it, nothing more or less.
+    const last = node.app.length
+    if (last !== state.index || (last > 0 && node.app[last - 1] !== this.committedDigests[last - 1])) {
+      fail('app-state', `${node.id}'s application holds ${last} entries (last ${node.app[last - 1]}), it applied through ${state.index}`)
+    }
   }
 
-  private checkApplied (node: SimNode, entries: Entry[], fail: (invariant: string, detail: string) => void): void {
-    let state = this.applied.get(node.id)
-    if (state == null || state.incarnation !== node.incarnation) state = { incarnation: node.incarnation, index: 0 }
+  /**
+   * A snapshot (taken, installed or restarted from) must be exactly the committed prefix: its data the
+   * committed entries through its index, its metadata their last term, the configuration in force and
+   * every sender's highest committed seq as of that index (the dedup state).
+   */
+  private checkSnapshot (node: SimNode, meta: SnapshotMeta, data: Uint8Array | undefined, what: string, fail: (invariant: string, detail: string) => void): void {
+    const app = data == null ? null : decodeSnapshot(data)
+    if (app == null || app.length !== meta.index || meta.index > this.committed.length) {
+      fail('snapshot-state', `${node.id} ${what}: snapshot ${meta.index} holds ${app?.length ?? 'no'} entries, ${this.committed.length} committed`)
+      return
+    }
+    for (let i = 0; i < app.length; i++) {
+      if (app[i] !== this.committedDigests[i]) {
+        fail('snapshot-state', `${node.id} ${what}: snapshot ${meta.index} holds ${app[i]} at ${i + 1}, committed ${this.committedDigests[i]}`)
+        return
+      }
+    }
+    const seqs = new Map<string, number>()
+    let config = { index: 0, voters: '', learners: '' }
+    for (const entry of this.committed.slice(0, meta.index)) {
+      if (entry.submission != null) seqs.set(entry.submission.sender, Math.max(entry.submission.seq, seqs.get(entry.submission.sender) ?? 0))
+      if (entry.config != null) config = { index: entry.index, voters: entry.config.voters.join(','), learners: entry.config.learners.join(',') }
+    }
+    const expectedSeqs = [...seqs].sort(([a], [b]) => (a < b ? -1 : 1)).map(([sender, seq]) => `${sender}#${seq}`).join(' ')
+    const metaSeqs = meta.senderSeqs.map(s => `${s.sender}#${s.seq}`).join(' ')
+    const problems: string[] = []
+    if (meta.term !== this.committed[meta.index - 1]?.term) problems.push(`term ${meta.term}, committed ${this.committed[meta.index - 1]?.term}`)
+    if (meta.configIndex !== config.index || meta.config?.voters.join(',') !== config.voters || meta.config?.learners.join(',') !== config.learners) {
+      problems.push(`configuration of ${meta.configIndex}, committed ${config.index}`)
+    }
+    if (metaSeqs !== expectedSeqs) problems.push(`dedup state [${metaSeqs}], committed [${expectedSeqs}]`)
+    if (problems.length > 0) fail('snapshot-meta', `${node.id} ${what}: snapshot ${meta.index}: ${problems.join('; ')}`)
+  }
+
+  private checkApplied (node: SimNode, state: { incarnation: number, index: number }, entries: Entry[], fail: (invariant: string, detail: string) => void): void {
     for (const entry of entries) {
       if (entry.index !== state.index + 1) fail('apply-order', `${node.id} applied ${entry.index} after ${state.index}`)
       state.index = entry.index
@@ -100,7 +156,6 @@ export class InvariantChecker implements ReadyObserver {
       if (submission.seq > (this.proposedSeqs.get(submission.sender) ?? 0)) fail('integrity', `${submission.sender}#${submission.seq} committed but never proposed`)
       this.committedSeqs.set(submission.sender, Math.max(last, submission.seq))
     }
-    this.applied.set(node.id, state)
   }
 
   onProposed (sender: string, seq: number): void {
@@ -111,12 +166,15 @@ export class InvariantChecker implements ReadyObserver {
   checkFinal (cluster: SimCluster, members: readonly string[]): void {
     const fail = (invariant: string, detail: string): void => { this.violations.push({ invariant, detail, time: cluster.time }) }
     for (const id of members) {
-      const core = cluster.nodes.get(id)?.core
-      if (core == null) continue
+      const node = cluster.nodes.get(id)
+      const core = node?.core
+      if (node == null || core == null) continue
+      // The compacted prefix lives in the application state only; the rest is in the log too.
       for (let i = 0; i < this.committed.length; i++) {
-        const mine = core.entryAt(i + 1)
-        if (mine == null || digest(mine) !== this.committedDigests[i]) {
-          fail('committed-lost', `${id} lacks committed entry ${i + 1}`)
+        const mine = i < core.snapshot().index ? node.app[i] : core.entryAt(i + 1)
+        const mineDigest = typeof mine === 'string' || mine == null ? mine : digest(mine)
+        if (mineDigest !== this.committedDigests[i] || node.app[i] !== this.committedDigests[i]) {
+          fail('committed-lost', `${id} lacks committed entry ${i + 1} (log or application)`)
           break
         }
       }

@@ -6,6 +6,7 @@ import { seededRng, subSeed, type Rng } from '../core/rng.js'
 import type { ProposeResult, Ready } from '../core/types.js'
 import { EventQueue } from './queue.js'
 import { MemoryStore } from '../store/memory.js'
+import { decodeSnapshot, digest, encodeSnapshot, type AppState } from './app.js'
 
 /** How one direction of a link behaves. Delays are milliseconds of virtual time. */
 export interface LinkModel {
@@ -21,6 +22,8 @@ export interface SimNode {
   id: string
   core: RaftCore | null
   durable: MemoryStore
+  /** The application state of the current incarnation: restored from the stored snapshot, then every applied entry. */
+  app: AppState
   /** Local clock = offset + virtual time × (1 + drift). */
   clockOffset: number
   drift: number
@@ -46,6 +49,11 @@ export interface ClusterOptions {
   observers?: ReadyObserver[]
   /** Round-trip every message through the protobuf codec (slower; proves the schema carries everything). */
   wire?: boolean
+  /**
+   * Log compaction: once a member has applied this many entries beyond its snapshot, it compacts at
+   * a random applied index (seeded). Absent: no member ever compacts.
+   */
+  compactEvery?: number
 }
 
 export interface ReadyObserver {
@@ -63,6 +71,7 @@ export class SimCluster {
   time = 0
   readonly nodes = new Map<string, SimNode>()
   readonly netRng: Rng
+  private readonly compactRng: Rng
   private readonly queue = new EventQueue<SimEvent>()
   private readonly blocked = new Set<string>()
   private readonly links = new Map<string, LinkModel>()
@@ -75,6 +84,7 @@ export class SimCluster {
   constructor (opts: ClusterOptions) {
     this.opts = opts
     this.netRng = seededRng(subSeed(opts.seed, 'network'))
+    this.compactRng = seededRng(subSeed(opts.seed, 'compaction'))
     this.defaultLink = opts.link ?? DEFAULT_LINK
     this.observers.push(...(opts.observers ?? []))
     const bootstrap = RaftCore.bootstrap(opts.voters)
@@ -89,7 +99,7 @@ export class SimCluster {
   addNode (id: string, durable: MemoryStore = new MemoryStore()): SimNode {
     if (this.nodes.has(id)) throw new Error(`node ${id} exists`)
     const clockRng = seededRng(subSeed(this.opts.seed, `clock:${id}`))
-    const node: SimNode = { id, core: null, durable, clockOffset: clockRng.int(0, 1_000_000), drift: 0, incarnation: 0, tickGeneration: 0, left: false }
+    const node: SimNode = { id, core: null, durable, app: [], clockOffset: clockRng.int(0, 1_000_000), drift: 0, incarnation: 0, tickGeneration: 0, left: false }
     this.nodes.set(id, node)
     this.start(id)
     return node
@@ -124,7 +134,9 @@ export class SimCluster {
     if (node.core != null || node.left) return
     node.incarnation++
     const rng = seededRng(subSeed(this.opts.seed, `core:${id}:${node.incarnation}`))
-    const options = coreOptions(id, rng, this.opts.core?.(id) ?? {})
+    const options = coreOptions(id, rng, { snapshotSource: node.durable, ...this.opts.core?.(id) })
+    // The application restarts from the stored snapshot; the core re-emits the committed entries after it.
+    node.app = node.durable.snapshot != null ? decodeSnapshot(node.durable.snapshot.data) : []
     node.core = new RaftCore(options, node.durable.load(), this.localTime(node))
     this.drain(node)
   }
@@ -303,8 +315,10 @@ export class SimCluster {
         return
       }
       for (const message of rd.messages) this.route(message)
+      this.apply(node, rd)
       for (const observer of this.observers) observer.onReady(node, rd, this)
       core.advance()
+      this.maybeCompact(node, core)
     }
     const deadline = core.nextDeadline()
     node.tickGeneration++
@@ -312,6 +326,25 @@ export class SimCluster {
       const at = (deadline - node.clockOffset) / (1 + node.drift)
       this.queue.push(Math.max(at, this.time), { kind: 'tick', id: node.id, generation: node.tickGeneration, localDeadline: deadline })
     }
+  }
+
+  /** The application: an installed snapshot replaces its state, then the committed entries follow. */
+  private apply (node: SimNode, rd: Ready): void {
+    if (rd.snapshot?.install === true) node.app = decodeSnapshot(node.durable.snapshot?.data ?? new Uint8Array())
+    for (const entry of rd.committed) {
+      // Recorded at the entry's own index (a gap or a regression shows up as a hole or a cut).
+      node.app.length = entry.index - 1
+      node.app.push(digest(entry))
+    }
+  }
+
+  /** Compacts at a random applied index once `compactEvery` entries were applied beyond the snapshot. */
+  private maybeCompact (node: SimNode, core: RaftCore): void {
+    const every = this.opts.compactEvery
+    const snapshotIndex = core.snapshot().index
+    if (every == null || node.app.length - snapshotIndex < every) return
+    const index = this.compactRng.int(snapshotIndex + 1, node.app.length)
+    core.compact(index, encodeSnapshot(node.app, index))
   }
 
   private route (message: RaftMessage): void {

@@ -26,6 +26,9 @@ export interface SeedResult {
   messages: number
   committed: number
   elections: number
+  /** Snapshots taken (compact) and installed from a host, over all members. */
+  compactions: number
+  installs: number
   virtualMs: number
 }
 
@@ -52,8 +55,13 @@ export function runSeed (opts: SeedOptions): SeedResult {
     ...DEFAULT_LIMITS,
     maxBatchEntries: hostKillChance > 0 ? pick(rng, [1, 1, 2, 64]) : pick(rng, [1, 2, 3, 8, 64]),
     maxInflight: pick(rng, [1, 2, 4, 16]),
-    maxSubmitBatch: pick(rng, [1, 4, 64])
+    maxSubmitBatch: pick(rng, [1, 4, 64]),
+    // Small chunks make a transfer many round trips long, so faults hit it mid-way.
+    maxSnapshotChunkBytes: pick(rng, [32, 128, 512, 4096, 1 << 18])
   }
+  // Log compaction in most runs: every member compacts at a random applied index once it applied
+  // this many entries beyond its snapshot, so lagging and restarted members need snapshots.
+  const compactEvery = rng.float() < 0.75 ? pick(rng, [3, 8, 20, 60]) : undefined
   const bugs = new Set<BugKnob>(opts.bug != null ? [opts.bug] : [])
   const checker = new InvariantChecker()
   const cluster = new SimCluster({
@@ -62,7 +70,8 @@ export function runSeed (opts: SeedOptions): SeedResult {
     core: () => ({ timing: TIMING_PROFILES[profile], succession, limits, bugs }),
     link: randomLink(rng),
     wire: opts.wire,
-    observers: [checker]
+    observers: [checker],
+    compactEvery
   })
   cluster.halted = () => checker.violations.length > 0
 
@@ -159,6 +168,8 @@ export function runSeed (opts: SeedOptions): SeedResult {
     messages: cluster.messagesSent,
     committed: checker.committed.length,
     elections: checker.elections,
+    compactions: checker.compactions,
+    installs: checker.installs,
     virtualMs: Math.round(cluster.time)
   }
 }
@@ -242,7 +253,7 @@ function describe (cluster: SimCluster): string {
   return [...cluster.nodes.values()].map(n => {
     if (n.left) return `${n.id}:left`
     const s = n.core?.status()
-    return s == null ? `${n.id}:down` : `${n.id}:${s.role}/t${s.term}/last${s.lastIndex}/commit${s.commitIndex}/outbox${s.outbox}/leader=${s.leader}`
+    return s == null ? `${n.id}:down` : `${n.id}:${s.role}/t${s.term}/snap${s.snapshotIndex}/last${s.lastIndex}/commit${s.commitIndex}/outbox${s.outbox}/leader=${s.leader}`
   }).join(' ')
 }
 

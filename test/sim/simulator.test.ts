@@ -7,8 +7,9 @@ import { EntryType } from '../../proto/raft.js'
 import type { Entry } from '../../proto/raft.js'
 import { BUG_KNOBS, DEFAULT_LIMITS, TIMING_PROFILES, type BugKnob, type coreOptions } from '../../src/core/options.js'
 import type { Ready } from '../../src/core/types.js'
-import { SimCluster } from '../../src/sim/cluster.js'
+import { SimCluster, type SimNode } from '../../src/sim/cluster.js'
 import { InvariantChecker } from '../../src/sim/checker.js'
+import { digest, encodeSnapshot } from '../../src/sim/app.js'
 import { runSeed } from '../../src/sim/run.js'
 
 const EMPTY = new Uint8Array(0)
@@ -76,9 +77,10 @@ describe('every bug knob is caught by the invariant checker', () => {
   // the core or the simulator that shifts a random stream moves these; the scripted scenarios below
   // do not depend on the random streams.
   const caught: Array<[BugKnob, number[], string[]]> = [
-    ['vote-without-log-check', [2, 7, 10, 15, 19, 20, 26, 30, 35, 36], ['leader-completeness', 'state-machine-safety', 'log-matching', 'committed-lost']],
-    ['commit-old-term-by-count', [159, 361, 384, 425, 443, 501, 531, 702, 752, 859], ['leader-completeness', 'state-machine-safety', 'log-matching', 'committed-lost']],
-    ['no-submission-dedup', [2, 4, 7, 8], ['exactly-once']]
+    ['vote-without-log-check', [3, 4, 5, 10, 11, 15, 17, 20, 22, 24], ['leader-completeness', 'state-machine-safety', 'log-matching', 'committed-lost']],
+    ['commit-old-term-by-count', [63, 203, 302, 349, 352, 361, 405, 409, 527, 629], ['leader-completeness', 'state-machine-safety', 'log-matching', 'committed-lost']],
+    ['no-submission-dedup', [2, 4, 7, 8], ['exactly-once']],
+    ['snapshot-without-dedup', [4, 6, 8, 10], ['snapshot-meta', 'exactly-once']]
   ]
 
   test('the list covers every knob', () => {
@@ -225,6 +227,109 @@ describe('every bug knob is caught in a scripted scenario', () => {
   })
 })
 
+describe('snapshots in the simulator', () => {
+  const LOSSY = { delayMs: 2, jitterMs: 8, loss: 0.1, duplicate: 0.1 }
+
+  /** Five members compacting every 5 applied entries, snapshot chunks of 32 bytes; n1 leads. */
+  function compacting (link = { delayMs: 2, jitterMs: 0, loss: 0, duplicate: 0 }, bugs: BugKnob[] = []): { cluster: SimCluster, checker: InvariantChecker } {
+    const checker = new InvariantChecker()
+    const cluster = new SimCluster({
+      seed: 5,
+      voters: ['n1', 'n2', 'n3', 'n4', 'n5'],
+      core: () => ({ timing: TIMING_PROFILES.fast, succession: 'ranked', limits: { ...DEFAULT_LIMITS, maxSnapshotChunkBytes: 32 }, bugs: new Set(bugs) }),
+      link,
+      observers: [checker],
+      compactEvery: 5
+    })
+    cluster.campaign('n1')
+    cluster.runFor(100)
+    expect(cluster.leader()).toBe('n1')
+    return { cluster, checker }
+  }
+
+  function submit (cluster: SimCluster, count: number, from = ['n1', 'n2', 'n3']): void {
+    for (let i = 0; i < count; i++) {
+      const up = from.filter(id => cluster.isUp(id))
+      cluster.propose(up[i % up.length], new TextEncoder().encode(`m${i}`))
+      cluster.runFor(3)
+    }
+  }
+
+  const sameApp = (cluster: SimCluster, a: string, b: string): void => {
+    expect(cluster.node(a).app).toEqual(cluster.node(b).app)
+    expect(cluster.node(a).app.length).toBe(cluster.core(b).status().commitIndex)
+  }
+
+  test('a partitioned member catches up by snapshot over a lossy, duplicating, reordering network', () => {
+    const { cluster, checker } = compacting()
+    cluster.isolate('n5')
+    submit(cluster, 40)
+    cluster.runFor(100)
+    expect(cluster.core('n1').status().snapshotIndex).toBeGreaterThan(cluster.core('n5').status().lastIndex)
+    cluster.heal()
+    cluster.setDefaultLink(LOSSY)
+    expect(cluster.runUntilTrue(() => cluster.core('n5').status().commitIndex === cluster.core('n1').status().commitIndex, 5000)).toBe(true)
+    expect(checker.installs).toBeGreaterThan(0)
+    expect(cluster.core('n5').status().snapshotIndex).toBeGreaterThan(0)
+    sameApp(cluster, 'n5', 'n1')
+    expect(checker.violations).toEqual([])
+  })
+
+  test('a member restarts from a compacted store: its application state is the snapshot plus the re-applied tail', () => {
+    const { cluster, checker } = compacting()
+    submit(cluster, 23)
+    cluster.runFor(50)
+    const before = cluster.core('n3').status()
+    expect(before.snapshotIndex).toBeGreaterThan(0)
+    expect(before.lastIndex).toBeGreaterThan(before.snapshotIndex)
+    cluster.crash('n3')
+    cluster.start('n3')
+    const after = cluster.core('n3').status()
+    expect(after).toMatchObject({ snapshotIndex: cluster.node('n3').durable.snapshot?.meta.index, lastIndex: before.lastIndex, commitIndex: before.commitIndex })
+    sameApp(cluster, 'n3', 'n1')
+    submit(cluster, 5, ['n3'])
+    cluster.runFor(100)
+    sameApp(cluster, 'n3', 'n1')
+    expect(checker.violations).toEqual([])
+  })
+
+  test('the host changes in the middle of a transfer: the new host sends its own snapshot from offset 0', () => {
+    const { cluster, checker } = compacting()
+    cluster.isolate('n5')
+    submit(cluster, 40)
+    cluster.runFor(100)
+    const senders = new Map<string, number>()
+    cluster.observe({
+      onReady: (node, rd) => {
+        for (const m of rd.messages) if (m.installSnapshot != null && m.to === 'n5') senders.set(node.id, (senders.get(node.id) ?? 0) + 1)
+      }
+    })
+    cluster.heal()
+    // n1 gets a few chunks out, then dies.
+    expect(cluster.runUntilTrue(() => (senders.get('n1') ?? 0) >= 3, 1000)).toBe(true)
+    cluster.crash('n1')
+    expect(cluster.runUntilTrue(() => { const l = cluster.leader(); return l != null && l !== 'n1' }, 3000)).toBe(true)
+    const host = cluster.leader() as string
+    expect(cluster.runUntilTrue(() => cluster.core('n5').status().commitIndex === cluster.core(host).status().commitIndex, 5000)).toBe(true)
+    expect(senders.get(host) ?? 0).toBeGreaterThan(0)
+    sameApp(cluster, 'n5', host)
+    cluster.start('n1')
+    cluster.runFor(500)
+    sameApp(cluster, 'n1', host)
+    expect(checker.violations).toEqual([])
+  })
+
+  test("'snapshot-without-dedup': the checker reports the snapshot's missing dedup state", () => {
+    const ok = compacting()
+    submit(ok.cluster, 10)
+    expect(ok.checker.compactions).toBeGreaterThan(0)
+    expect(ok.checker.violations).toEqual([])
+    const bad = compacting(undefined, ['snapshot-without-dedup'])
+    submit(bad.cluster, 10)
+    expect(bad.checker.violations.map(v => v.invariant)).toContain('snapshot-meta')
+  })
+})
+
 describe('the invariant checker can fail', () => {
   const noop = (index: number, term: number): Entry => ({ index, term, type: EntryType.ENTRY_NOOP, prevHash: EMPTY, hostSignature: EMPTY })
   const submission = (index: number, term: number, sender: string, seq: number): Entry => ({
@@ -232,9 +337,23 @@ describe('the invariant checker can fail', () => {
   })
   const ready = (parts: Partial<Ready>): Ready => ({ entries: [], outboxAppend: [], messages: [], committed: [], events: [], ...parts })
 
-  /** A quiet cluster (nobody ticks within 0 ms) whose nodes serve as the checker's subjects. */
-  function subjects (): { cluster: SimCluster, checker: InvariantChecker } {
-    return { cluster: new SimCluster({ seed: 1, voters: ['a', 'b', 'c'] }), checker: new InvariantChecker() }
+  /**
+   * A quiet cluster (nobody ticks within 0 ms) whose nodes serve as the checker's subjects. Their
+   * application state starts empty; `feed` applies a made-up Ready to it as the driver would, then
+   * shows it to the checker.
+   */
+  function subjects (): { cluster: SimCluster, checker: InvariantChecker, feed: (node: SimNode, rd: Ready) => void } {
+    const cluster = new SimCluster({ seed: 1, voters: ['a', 'b', 'c'] })
+    for (const node of cluster.nodes.values()) node.app = []
+    const checker = new InvariantChecker()
+    const feed = (node: SimNode, rd: Ready): void => {
+      for (const entry of rd.committed) {
+        node.app.length = entry.index - 1
+        node.app.push(digest(entry))
+      }
+      checker.onReady(node, rd, cluster)
+    }
+    return { cluster, checker, feed }
   }
 
   test('two hosts in one term violate election safety', () => {
@@ -246,28 +365,78 @@ describe('the invariant checker can fail', () => {
   })
 
   test('different entries applied at one index violate state machine safety', () => {
-    const { cluster, checker } = subjects()
+    const { cluster, checker, feed } = subjects()
     const boot = cluster.core('a').entryAt(1) as Entry
-    checker.onReady(cluster.node('a'), ready({ committed: [boot, noop(2, 2)] }), cluster)
-    checker.onReady(cluster.node('b'), ready({ committed: [boot, noop(2, 3)] }), cluster)
-    expect(checker.violations.map(v => v.invariant)).toEqual(['state-machine-safety'])
+    feed(cluster.node('a'), ready({ committed: [boot, noop(2, 2)] }))
+    feed(cluster.node('b'), ready({ committed: [boot, noop(2, 3)] }))
+    // b's application now differs from the committed prefix as well.
+    expect(checker.violations.map(v => v.invariant)).toEqual(['state-machine-safety', 'app-state'])
   })
 
   test('one submission committed twice violates exactly-once; a gap violates sender FIFO; an unproposed one violates integrity', () => {
-    const { cluster, checker } = subjects()
+    const { cluster, checker, feed } = subjects()
     const boot = cluster.core('a').entryAt(1) as Entry
     checker.onProposed('b', 1)
     checker.onProposed('b', 2)
-    checker.onReady(cluster.node('a'), ready({ committed: [boot, submission(2, 2, 'b', 1), submission(3, 2, 'b', 1)] }), cluster)
+    feed(cluster.node('a'), ready({ committed: [boot, submission(2, 2, 'b', 1), submission(3, 2, 'b', 1)] }))
     expect(checker.violations.map(v => v.invariant)).toEqual(['exactly-once'])
-    checker.onReady(cluster.node('a'), ready({ committed: [submission(4, 2, 'c', 2)] }), cluster)
+    feed(cluster.node('a'), ready({ committed: [submission(4, 2, 'c', 2)] }))
     expect(checker.violations.map(v => v.invariant)).toEqual(['exactly-once', 'sender-fifo', 'integrity'])
   })
 
   test('applying out of order violates apply order', () => {
-    const { cluster, checker } = subjects()
-    checker.onReady(cluster.node('a'), ready({ committed: [noop(2, 2)] }), cluster)
+    const { cluster, checker, feed } = subjects()
+    feed(cluster.node('a'), ready({ committed: [noop(2, 2)] }))
     expect(checker.violations.map(v => v.invariant)).toContain('apply-order')
+  })
+
+  /** a applies the bootstrap entry and three submissions of b: the committed prefix 1..4. */
+  function committedFour (): ReturnType<typeof subjects> & { log: Entry[] } {
+    const context = subjects()
+    const log = [context.cluster.core('a').entryAt(1) as Entry, submission(2, 2, 'b', 1), submission(3, 2, 'b', 2), submission(4, 2, 'b', 3)]
+    context.checker.onProposed('b', 3)
+    context.feed(context.cluster.node('a'), ready({ committed: log }))
+    expect(context.checker.violations).toEqual([])
+    return { ...context, log }
+  }
+  const metaOf = (log: Entry[], index: number, seqs: Array<[string, number]>) => ({
+    index, term: log[index - 1].term, config: log[0].config, configIndex: 1, senderSeqs: seqs.map(([sender, seq]) => ({ sender, seq }))
+  })
+
+  test('a snapshot whose data is not the committed prefix violates snapshot state', () => {
+    const { cluster, checker, feed, log } = committedFour()
+    const wrong = [...log.slice(0, 2), submission(3, 2, 'b', 9)].map(digest)
+    feed(cluster.node('a'), ready({ snapshot: { meta: metaOf(log, 3, [['b', 2]]), data: encodeSnapshot(wrong, 3), install: false, keepTail: true } }))
+    expect(checker.violations.map(v => v.invariant)).toEqual(['snapshot-state'])
+  })
+
+  test('a snapshot whose dedup state, term or configuration is not the committed one violates snapshot meta', () => {
+    for (const meta of [{ seqs: [] as Array<[string, number]>, term: 2 }, { seqs: [['b', 1]] as Array<[string, number]>, term: 2 }, { seqs: [['b', 2]] as Array<[string, number]>, term: 1 }]) {
+      const { cluster, checker, feed, log } = committedFour()
+      const app = cluster.node('a').app
+      feed(cluster.node('a'), ready({ snapshot: { meta: { ...metaOf(log, 3, meta.seqs), term: meta.term }, data: encodeSnapshot(app, 3), install: false, keepTail: true } }))
+      expect(checker.violations.map(v => v.invariant)).toEqual(['snapshot-meta'])
+    }
+    const { cluster, checker, feed, log } = committedFour()
+    feed(cluster.node('a'), ready({ snapshot: { meta: metaOf(log, 3, [['b', 2]]), data: encodeSnapshot(cluster.node('a').app, 3), install: false, keepTail: true } }))
+    expect(checker.violations).toEqual([])
+  })
+
+  test('installing a snapshot at or below what a member already applied violates snapshot regress', () => {
+    const { cluster, checker, feed, log } = committedFour()
+    const a = cluster.node('a')
+    a.durable.snapshot = { meta: metaOf(log, 3, [['b', 2]]), data: encodeSnapshot(a.app, 3) }
+    a.app = a.app.slice(0, 3)
+    feed(a, ready({ snapshot: { meta: metaOf(log, 3, [['b', 2]]), install: true, keepTail: true } }))
+    expect(checker.violations.map(v => v.invariant)).toContain('snapshot-regress')
+  })
+
+  test('an application state that is not the snapshot plus the applied entries violates app state', () => {
+    const { cluster, checker, feed } = committedFour()
+    const a = cluster.node('a')
+    a.app.pop()
+    feed(a, ready({}))
+    expect(checker.violations.map(v => v.invariant)).toEqual(['app-state'])
   })
 })
 
