@@ -69,8 +69,8 @@ export const DEFAULT_LIMITS: Limits = {
  * Deliberately broken rules, for the simulator only: each must make the invariant checker fail,
  * which proves the checker can fail (CockroachDB's testing knobs).
  */
-export type BugKnob = 'vote-without-log-check' | 'commit-old-term-by-count' | 'no-submission-dedup' | 'snapshot-without-dedup'
-export const BUG_KNOBS: readonly BugKnob[] = ['vote-without-log-check', 'commit-old-term-by-count', 'no-submission-dedup', 'snapshot-without-dedup']
+export type BugKnob = 'vote-without-log-check' | 'commit-old-term-by-count' | 'no-submission-dedup' | 'snapshot-without-dedup' | 'install-stale-snapshot'
+export const BUG_KNOBS: readonly BugKnob[] = ['vote-without-log-check', 'commit-old-term-by-count', 'no-submission-dedup', 'snapshot-without-dedup', 'install-stale-snapshot']
 
 export interface CoreOptions {
   /** This member's peer id. */

@@ -640,7 +640,7 @@ export class RaftCore {
    */
   private handleInstallSnapshot (from: string, is: InstallSnapshot): void {
     const respond = (nextOffset: number, matchIndex: number): void => this.send(from, { snapshotResponse: { index: is.index, term: is.term, nextOffset, matchIndex } })
-    if (is.index <= this.commitIndex) {
+    if (is.index <= this.commitIndex && !this.opts.bugs.has('install-stale-snapshot')) {
       this.reject(from, 'stale-snapshot', `snapshot ${is.index} at or below commit ${this.commitIndex}`)
       respond(0, this.commitIndex)
       return

@@ -507,6 +507,16 @@ describe('InstallSnapshot: the member\'s side', () => {
     expect(c.core.status()).toEqual(before)
   })
 
+  test("with bug knob 'install-stale-snapshot' a snapshot the commit covers is installed, and the commit goes back (the knob works)", () => {
+    const boot = RaftCore.bootstrap(VOTERS)
+    const durable = { ...boot, hardState: { term: 2, vote: '', commitIndex: 7, lastSeq: 0 }, entries: [...boot.entries, ...[2, 3, 4, 5, 6, 7].map(i => noop(i, 2))] }
+    const c = member({ bugs: new Set(['install-stale-snapshot']) }, MemoryStore.from(durable))
+    c.core.step(install(2, chunk(0, bytes(4), true)), 1)
+    const rds = c.take()
+    expect(rds.find(rd => rd.snapshot != null)?.snapshot?.install).toBe(true)
+    expect(c.core.status().commitIndex).toBe(6)
+  })
+
   test('chunks must come in offset order: a gap or a repeat is refused with the offset wanted; an unknown snapshot starts at 0', () => {
     const c = member()
     c.core.step(install(2, chunk(4, bytes(4))), 1)

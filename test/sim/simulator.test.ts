@@ -80,7 +80,8 @@ describe('every bug knob is caught by the invariant checker', () => {
     ['vote-without-log-check', [3, 4, 5, 10, 11, 15, 17, 20, 22, 24], ['leader-completeness', 'state-machine-safety', 'log-matching', 'committed-lost']],
     ['commit-old-term-by-count', [63, 203, 302, 349, 352, 361, 405, 409, 527, 629], ['leader-completeness', 'state-machine-safety', 'log-matching', 'committed-lost']],
     ['no-submission-dedup', [2, 4, 7, 8], ['exactly-once']],
-    ['snapshot-without-dedup', [4, 6, 8, 10], ['snapshot-meta', 'exactly-once']]
+    ['snapshot-without-dedup', [4, 6, 8, 10], ['snapshot-meta', 'exactly-once']],
+    ['install-stale-snapshot', [1, 8, 12, 32], ['snapshot-regress', 'state-machine-safety', 'apply-order', 'app-state']]
   ]
 
   test('the list covers every knob', () => {
@@ -231,12 +232,12 @@ describe('snapshots in the simulator', () => {
   const LOSSY = { delayMs: 2, jitterMs: 8, loss: 0.1, duplicate: 0.1 }
 
   /** Five members compacting every 5 applied entries, snapshot chunks of 32 bytes; n1 leads. */
-  function compacting (link = { delayMs: 2, jitterMs: 0, loss: 0, duplicate: 0 }, bugs: BugKnob[] = []): { cluster: SimCluster, checker: InvariantChecker } {
+  function compacting (link = { delayMs: 2, jitterMs: 0, loss: 0, duplicate: 0 }, bugs: BugKnob[] = [], chunkBytes = 32): { cluster: SimCluster, checker: InvariantChecker } {
     const checker = new InvariantChecker()
     const cluster = new SimCluster({
       seed: 5,
       voters: ['n1', 'n2', 'n3', 'n4', 'n5'],
-      core: () => ({ timing: TIMING_PROFILES.fast, succession: 'ranked', limits: { ...DEFAULT_LIMITS, maxSnapshotChunkBytes: 32 }, bugs: new Set(bugs) }),
+      core: () => ({ timing: TIMING_PROFILES.fast, succession: 'ranked', limits: { ...DEFAULT_LIMITS, maxSnapshotChunkBytes: chunkBytes }, bugs: new Set(bugs) }),
       link,
       observers: [checker],
       compactEvery: 5
@@ -327,6 +328,25 @@ describe('snapshots in the simulator', () => {
     const bad = compacting(undefined, ['snapshot-without-dedup'])
     submit(bad.cluster, 10)
     expect(bad.checker.violations.map(v => v.invariant)).toContain('snapshot-meta')
+  })
+
+  /** n5 is cut off, then catches up by a one-chunk snapshot over links that deliver everything twice. */
+  function duplicatedInstall (bugs: BugKnob[]): InvariantChecker {
+    const { cluster, checker } = compacting(undefined, bugs, 1 << 18)
+    cluster.isolate('n5')
+    submit(cluster, 20)
+    cluster.runFor(50)
+    cluster.heal()
+    cluster.setLink('n1', 'n5', { delayMs: 2, jitterMs: 0, loss: 0, duplicate: 1 })
+    cluster.runFor(300)
+    return checker
+  }
+
+  test("'install-stale-snapshot': a duplicated last chunk is installed again and the checker reports the regression", () => {
+    const ok = duplicatedInstall([])
+    expect(ok.installs).toBeGreaterThan(0)
+    expect(ok.violations).toEqual([])
+    expect(duplicatedInstall(['install-stale-snapshot']).violations.map(v => v.invariant)).toContain('snapshot-regress')
   })
 })
 
