@@ -246,10 +246,14 @@ export class RaftCore {
    * Compacts the log through `index`, which the application has applied: `data` is the application
    * state as of `index` (opaque to the core). The core derives the metadata (term, configuration,
    * per-sender dedup state at `index`); the store gets both in the next Ready and drops the prefix.
+   * With `appends`, `data` holds only what the application added after the current snapshot (an
+   * append-only state such as a chat history): the store appends it to that snapshot's data, so a
+   * compaction costs the new entries, not the whole state, and the core never holds the whole state.
    */
-  compact (index: number, data: Uint8Array): CompactResult {
+  compact (index: number, data: Uint8Array, opts: { appends?: boolean } = {}): CompactResult {
     if (index > this.applied) return { ok: false, reason: 'not-applied' }
-    if (index <= this.log.snapshot().index) return { ok: false, reason: 'already-compacted' }
+    const previous = this.log.snapshot().index
+    if (index <= previous) return { ok: false, reason: 'already-compacted' }
     // One snapshot per Ready: an install from the host waiting to be stored must not be overwritten.
     if (this.snapshotUpdate != null) return { ok: false, reason: 'snapshot-pending' }
     const meta = this.log.metaAt(index)
@@ -257,6 +261,7 @@ export class RaftCore {
     this.log.compactTo(meta)
     this.dropUnstableThrough(index)
     this.snapshotUpdate = { meta, data, install: false, keepTail: true }
+    if (opts.appends === true) this.snapshotUpdate.appendsTo = previous
     this.events.push({ type: 'snapshot', state: 'compacted', index })
     return { ok: true, meta }
   }

@@ -46,6 +46,11 @@ export interface SnapshotUpdate {
   meta: SnapshotMeta
   /** A local compaction: the application state through meta.index, as given to compact(). Absent for an install: the data are the received chunks, assembled. */
   data?: Uint8Array
+  /**
+   * Set by compact(..., { appends: true }): `data` continues the stored snapshot ending at this index
+   * (0: none stored yet), and the new snapshot's data is the stored data followed by `data`.
+   */
+  appendsTo?: number
   /** Received from the host: the application replaces its state with the snapshot's data before applying `Ready.committed`. */
   install: boolean
   /** The stored entries after meta.index stay (they continue the snapshot); false: the whole stored log goes. */

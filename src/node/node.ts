@@ -320,7 +320,7 @@ export class DemesNode implements DemesNodeApi {
     const chat = new ChatProjection(this.storage.roomHistory(roomId))
     // The core re-emits only the committed entries after `applied` (etcd's Config.Applied): what the
     // history already holds is neither stored nor announced again.
-    const resumable: RoomStore = { load: () => ({ ...store.load(), applied: chat.appliedIndex() }), persist: rd => { store.persist(rd) } }
+    const resumable: RoomStore = { load: () => ({ ...store.load(), applied: chat.appliedIndex() }), persist: rd => { store.persist(rd) }, read: (index, offset, maxBytes) => store.read(index, offset, maxBytes) }
     const driver = new RoomDriver({ roomId, core, store: resumable, send: message => { this.libp2p.services.demes.send(message.to, roomId, message) } })
     const membership = appliedMembership(driver, chat.appliedIndex(), this.peerId)
     const room: Room = { roomId, name, driver, chat, sequenced: new Map(), introducedBy: new Set(), wasMember: membership.was }

@@ -3,9 +3,10 @@ import type { DurableState, Ready, SnapshotChunk, SnapshotSource, SnapshotUpdate
 
 /**
  * What the driver needs from durable storage for one room (hashicorp/raft's LogStore + StableStore,
- * folded into the Ready contract): persist() must be durable when it returns.
+ * folded into the Ready contract): persist() must be durable when it returns. As a SnapshotSource it
+ * gives the core the stored snapshot's data, piece by piece.
  */
-export interface RoomStore {
+export interface RoomStore extends SnapshotSource {
   load: () => DurableState
   persist: (rd: Ready) => void
 }
@@ -30,6 +31,14 @@ export class MemoryStore implements RoomStore, SnapshotSource {
     durable.hardState = { ...state.hardState }
     durable.entries = [...state.entries]
     durable.outbox = [...state.outbox]
+    return durable
+  }
+
+  /** A separate store holding the same durable state, snapshot and received chunks included (a reopen in tests). */
+  copy (): MemoryStore {
+    const durable = MemoryStore.from(this.load())
+    if (this.snapshot != null) durable.snapshot = { meta: this.snapshot.meta, data: this.snapshot.data.slice() }
+    if (this.incoming != null) durable.incoming = { ...this.incoming, chunks: [...this.incoming.chunks] }
     return durable
   }
 
@@ -79,7 +88,12 @@ export class MemoryStore implements RoomStore, SnapshotSource {
   private storeSnapshot (update: SnapshotUpdate): void {
     const { meta } = update
     let data = update.data
-    if (data == null) {
+    if (data != null && update.appendsTo != null) {
+      const stored = this.snapshot?.meta.index ?? 0
+      if (stored !== update.appendsTo) throw new Error(`snapshot ${meta.index} appends to snapshot ${update.appendsTo}, but snapshot ${stored} is stored`)
+      const before = this.snapshot?.data ?? new Uint8Array(0)
+      data = concat([before, data], before.byteLength + data.byteLength)
+    } else if (data == null) {
       const incoming = this.incoming
       if (incoming == null || incoming.index !== meta.index || incoming.term !== meta.term) throw new Error(`snapshot ${meta.index}/${meta.term} to install was not received`)
       data = concat(incoming.chunks, incoming.size)

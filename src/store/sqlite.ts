@@ -4,12 +4,13 @@ import { Entry, HardState, Submission } from '../../proto/raft.js'
 import type { DurableState, Ready } from '../core/types.js'
 import type { RoomStore } from './memory.js'
 import { deleteHistory, migrateToHistory, prepareHistory, SqliteRoomHistory, type HistoryStatements } from './sqlite-history.js'
+import { deleteSnapshots, migrateToSnapshots, prepareSnapshots, SnapshotRows, type SnapshotStatements } from './sqlite-snapshot.js'
 import { boundedAddrs, MAX_ADDR_LENGTH, MAX_PEER_ADDRS, type Storage, type StoredRoom } from './storage.js'
 
 /** 'DeMS': marks the file as ours (PRAGMA application_id), so a foreign SQLite file is refused. */
 export const APPLICATION_ID = 0x44654d53
 /** The schema version this build writes; MIGRATIONS[v] brings a database from version v to v + 1. */
-export const SCHEMA_VERSION = 2
+export const SCHEMA_VERSION = 3
 
 // Everything read from disk is untrusted: bounds well above what the protocol produces
 // (a 64 KiB payload, 64 members), far below what would hurt the process.
@@ -58,7 +59,9 @@ const MIGRATIONS: ReadonlyArray<(db: Database.Database) => void> = [
   },
   // 1 -> 2: each room's chat history (messages, full-text index, applied and delivered index).
   // Starts empty: the node fills it from the log on the next start (src/node/node.ts).
-  migrateToHistory
+  migrateToHistory,
+  // 2 -> 3: each room's snapshot (metadata and data segments) and the one being received.
+  migrateToSnapshots
 ]
 
 /** A problem with the database file itself: names the file, says what is wrong. */
@@ -76,6 +79,7 @@ export class SqliteStorage implements Storage {
   private readonly db: Database.Database
   private readonly stmts: ReturnType<typeof prepare>
   private readonly historyStmts: HistoryStatements
+  private readonly snapshotStmts: SnapshotStatements
   private readonly open = new Map<string, SqliteRoomStore>()
   private readonly histories = new Map<string, SqliteRoomHistory>()
 
@@ -84,6 +88,7 @@ export class SqliteStorage implements Storage {
     this.db = db
     this.stmts = prepare(db)
     this.historyStmts = prepareHistory(db)
+    this.snapshotStmts = prepareSnapshots(db)
   }
 
   /**
@@ -126,6 +131,7 @@ export class SqliteStorage implements Storage {
   deleteRoom (roomId: string): void {
     this.db.transaction(() => {
       deleteHistory(this.historyStmts, roomId)
+      deleteSnapshots(this.snapshotStmts, roomId)
       for (const stmt of [this.stmts.deleteLog, this.stmts.deleteOutbox, this.stmts.deleteHardState, this.stmts.deleteRoom]) stmt.run(roomId)
     })()
     this.open.get(roomId)?.invalidate()
@@ -138,7 +144,7 @@ export class SqliteStorage implements Storage {
     if (this.stmts.roomExists.get(roomId) == null) throw new Error(`room ${roomId} is not stored in ${this.path}`)
     let store = this.open.get(roomId)
     if (store == null) {
-      store = new SqliteRoomStore(this.db, this.stmts, roomId, this.path)
+      store = new SqliteRoomStore(this.db, this.stmts, this.snapshotStmts, roomId, this.path)
       this.open.set(roomId, store)
     }
     return store
@@ -201,10 +207,14 @@ export class SqliteStorage implements Storage {
   }
 }
 
-/** One room's RoomStore over the shared database: each Ready is one transaction. */
+/**
+ * One room's RoomStore over the shared database: each Ready is one transaction. Its snapshot is kept
+ * in segment rows (sqlite-snapshot.ts), which read() serves to the core piece by piece.
+ */
 export class SqliteRoomStore implements RoomStore {
   readonly roomId: string
   private readonly stmts: ReturnType<typeof prepare>
+  private readonly snapshots: SnapshotRows
   private readonly path: string
   private readonly db: Database.Database
   /** Writes one Ready in one transaction (prepared once: better-sqlite3 transactions are reusable functions). */
@@ -215,11 +225,12 @@ export class SqliteRoomStore implements RoomStore {
   /** Transactions written with an fsync (synchronous=FULL) and without (commit index and outbox trims only). */
   readonly writes = { synced: 0, relaxed: 0 }
 
-  constructor (db: Database.Database, stmts: ReturnType<typeof prepare>, roomId: string, path: string) {
+  constructor (db: Database.Database, stmts: ReturnType<typeof prepare>, snapshotStmts: SnapshotStatements, roomId: string, path: string) {
     this.roomId = roomId
     this.db = db
     this.stmts = stmts
     this.path = path
+    this.snapshots = new SnapshotRows(snapshotStmts, roomId, what => this.error(what))
     this.write = db.transaction((rd: Ready) => { this.writeReady(rd) })
   }
 
@@ -240,9 +251,12 @@ export class SqliteRoomStore implements RoomStore {
       hardState = { term, vote, commitIndex, lastSeq }
     }
     this.lastHardState = hardState
+    const snapshot = this.snapshots.loadMeta()
+    // The log continues the snapshot: its first entry is the one after the snapshot's last.
+    const base = snapshot?.index ?? 0
     const entries: Entry[] = []
     for (const row of this.stmts.log.iterate(MAX_ENTRY_BYTES, this.roomId) as Iterable<{ idx: unknown, term: unknown, entry: unknown }>) {
-      const expected = entries.length + 1
+      const expected = base + entries.length + 1
       if (row.idx !== expected) throw this.error(`log entry ${String(row.idx)}: expected index ${expected} (the log has a gap)`)
       if (!(row.entry instanceof Uint8Array)) throw this.error(`log entry ${expected}: the stored entry is missing or larger than ${MAX_ENTRY_BYTES} bytes`)
       let entry: Entry
@@ -268,13 +282,22 @@ export class SqliteRoomStore implements RoomStore {
       if (previous != null && submission.seq !== previous.seq + 1) throw this.error(`outbox seq ${submission.seq} follows ${previous.seq} (the outbox has a gap)`)
       outbox.push(submission)
     }
-    return { hardState, entries, outbox }
+    const state: DurableState = { hardState, entries, outbox }
+    if (snapshot != null) state.snapshot = snapshot
+    return state
+  }
+
+  /** SnapshotSource: a piece of the stored snapshot's data (read from its segments, checked), if it ends at `index`. */
+  read (index: number, offset: number, maxBytes: number): { data: Uint8Array, size: number } | undefined {
+    this.check()
+    return this.snapshots.read(index, offset, maxBytes)
   }
 
   persist (rd: Ready): void {
     this.check()
     // Nothing durable in this Ready (messages and events only): no transaction, no fsync.
-    if (rd.hardState == null && rd.entries.length === 0 && rd.outboxAppend.length === 0 && rd.outboxCommittedThrough == null) return
+    if (rd.hardState == null && rd.entries.length === 0 && rd.outboxAppend.length === 0 && rd.outboxCommittedThrough == null &&
+      rd.snapshot == null && (rd.snapshotChunks ?? []).length === 0) return
     if (this.needsSync(rd)) {
       this.write(rd)
       this.writes.synced++
@@ -294,9 +317,13 @@ export class SqliteRoomStore implements RoomStore {
     if (rd.hardState != null) this.lastHardState = rd.hardState
   }
 
-  /** Entries, outbox appends, a new term, vote or seq counter must be on disk before anything is sent. */
+  /**
+   * Entries, outbox appends, a new term, vote or seq counter, and a snapshot (it replaces log entries)
+   * must be on disk before anything is sent. Received snapshot chunks need not be: after a restart the
+   * member starts the transfer over, so chunks alone skip the fsync.
+   */
   private needsSync (rd: Ready): boolean {
-    if (rd.entries.length > 0 || rd.outboxAppend.length > 0) return true
+    if (rd.entries.length > 0 || rd.outboxAppend.length > 0 || rd.snapshot != null) return true
     if (rd.hardState == null) return false
     const last = this.lastHardState
     return last == null || rd.hardState.term !== last.term || rd.hardState.vote !== last.vote || rd.hardState.lastSeq !== last.lastSeq
@@ -304,13 +331,22 @@ export class SqliteRoomStore implements RoomStore {
 
   private writeReady (rd: Ready): void {
     const { stmts, roomId } = this
+    // Ready order: received chunks, then the snapshot (which drops the log it covers), then entries.
+    for (const chunk of rd.snapshotChunks ?? []) this.snapshots.receive(chunk)
+    if (rd.snapshot != null) {
+      this.snapshots.store(rd.snapshot)
+      if (rd.snapshot.keepTail) stmts.compactLog.run(roomId, rd.snapshot.meta.index)
+      else stmts.deleteLog.run(roomId)
+    }
     if (rd.hardState != null) {
       const h = rd.hardState
       stmts.upsertHardState.run(roomId, h.term, h.vote, h.commitIndex, h.lastSeq)
     }
     if (rd.entries.length > 0) {
       const first = rd.entries[0].index
-      const last = (stmts.lastIndex.get(roomId) as { last: number | null }).last ?? 0
+      const snapshotIndex = this.snapshots.storedIndex()
+      const last = (stmts.lastIndex.get(roomId) as { last: number | null }).last ?? snapshotIndex
+      if (first <= snapshotIndex) throw new Error(`room ${roomId}: durable log: entry ${first} is inside snapshot ${snapshotIndex}`)
       if (first > last + 1) throw new Error(`room ${roomId}: durable log gap: ${first} after ${last}`)
       if (first <= last) stmts.truncateLog.run(roomId, first)
       for (const entry of rd.entries) stmts.insertEntry.run(roomId, entry.index, entry.term, blob(Entry.encode(entry)))
@@ -344,6 +380,7 @@ function prepare (db: Database.Database) {
     log: db.prepare('SELECT idx, term, CASE WHEN length(entry) <= ? THEN entry END AS entry FROM log WHERE room_id = ? ORDER BY idx'),
     lastIndex: db.prepare('SELECT max(idx) AS last FROM log WHERE room_id = ?'),
     truncateLog: db.prepare('DELETE FROM log WHERE room_id = ? AND idx >= ?'),
+    compactLog: db.prepare('DELETE FROM log WHERE room_id = ? AND idx <= ?'),
     insertEntry: db.prepare('INSERT INTO log (room_id, idx, term, entry) VALUES (?, ?, ?, ?)'),
     outbox: db.prepare('SELECT seq, CASE WHEN length(submission) <= ? THEN submission END AS submission FROM outbox WHERE room_id = ? ORDER BY seq'),
     insertOutbox: db.prepare('INSERT INTO outbox (room_id, seq, submission) VALUES (?, ?, ?)'),

@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { SCHEMA_VERSION, SqliteRoomStore, SqliteStorage, StorageError } from '../../src/store/sqlite.js'
 import type { RoomStore } from '../../src/store/memory.js'
-import { entries, ready, roomStoreSuite, submission } from './suite.js'
+import { entries, meta, pattern, readAll, ready, roomStoreSuite, submission } from './suite.js'
 
 const root = mkdtempSync(join(tmpdir(), 'demes-sqlite-'))
 let files = 0
@@ -155,6 +155,60 @@ describe('SqliteStorage', () => {
     db.prepare('UPDATE outbox SET submission = ? WHERE room_id = ?').run(Buffer.from([0x0a, 0x80]), 'r')
     expect(() => storage.roomStore('r').load()).toThrow(/room r: outbox seq 1 does not decode/)
     db.close()
+  })
+
+  test('snapshots: segment rows of at most 1 MiB, a compaction appends rows, chunks alone skip the fsync, deleting the room removes them', () => {
+    const path = newPath()
+    const storage = open(path)
+    storage.createRoom('r', 'compacted')
+    const store = storage.roomStore('r')
+    store.persist(ready({ entries: entries(1, 30, 1) }))
+    store.persist(ready({ snapshot: { meta: meta(10, 1), data: pattern(2_500_000), install: false, keepTail: true, appendsTo: 0 } }))
+    store.persist(ready({ snapshot: { meta: meta(20, 1), data: pattern(10, 1), install: false, keepTail: true, appendsTo: 10 } }))
+    const db = new Database(path, { readonly: true })
+    const rows = (): Array<{ start: number, len: number }> => db.prepare('SELECT start, length(data) AS len FROM snapshot_segments WHERE room_id = ? ORDER BY gen, start').all('r') as Array<{ start: number, len: number }>
+    expect(rows()).toEqual([{ start: 0, len: 1 << 20 }, { start: 1 << 20, len: 1 << 20 }, { start: 2 << 20, len: 2_500_000 - (2 << 20) }, { start: 2_500_000, len: 10 }])
+    expect(db.prepare('SELECT count(*) AS n FROM log WHERE room_id = ?').get('r')).toEqual({ n: 10 })
+    const synced = store.writes.synced
+    store.persist(ready({ snapshotChunks: [{ index: 40, term: 2, offset: 0, data: pattern(100) }] }))
+    expect(store.writes.synced).toBe(synced)
+    storage.deleteRoom('r')
+    for (const table of ['snapshots', 'snapshot_incoming', 'snapshot_segments']) expect(db.prepare(`SELECT count(*) AS n FROM ${table}`).get()).toEqual({ n: 0 })
+    db.close()
+  })
+
+  test('damaged snapshot rows are reported naming the file and room, never served', () => {
+    /** A fresh file with two compactions (5000 bytes in three rows), damaged by `sql` from another connection. */
+    const damaged = (sql: string): { path: string, store: RoomStore } => {
+      const path = newPath()
+      const storage = open(path)
+      storage.createRoom('r', 'damaged snapshot')
+      const store = storage.roomStore('r')
+      store.persist(ready({ entries: entries(1, 12, 1) }))
+      store.persist(ready({ snapshot: { meta: meta(5, 1), data: pattern(3000), install: false, keepTail: true, appendsTo: 0 } }))
+      store.persist(ready({ snapshot: { meta: meta(10, 1), data: pattern(2000, 1), install: false, keepTail: true, appendsTo: 5 } }))
+      expect(readAll(store, 10)).toEqual(new Uint8Array([...pattern(3000), ...pattern(2000, 1)]))
+      const db = new Database(path)
+      db.exec(sql)
+      db.close()
+      return { path, store }
+    }
+    const expectFailure = (sql: string, check: (store: RoomStore) => unknown, message: RegExp): void => {
+      const { path, store } = damaged(sql)
+      expect(() => check(store)).toThrow(StorageError)
+      expect(() => check(store)).toThrow(`${path}: room r: `)
+      expect(() => check(store)).toThrow(message)
+    }
+    expectFailure('UPDATE snapshots SET size = size + 1', s => s.load(), /the snapshot 10: its segments hold 5000 bytes, 5001 recorded/)
+    expectFailure('UPDATE snapshots SET size = size + 1', s => s.read(10, 4990, 100), /bytes 5000\.\.5001 of 5001 are missing/)
+    expectFailure('DELETE FROM snapshot_segments WHERE start = 0', s => s.load(), /segment at 3000 does not follow/)
+    expectFailure('DELETE FROM snapshot_segments WHERE start = 0', s => s.read(10, 0, 10), /bytes 0\.\.10 of 5000 are missing/)
+    expectFailure('DELETE FROM snapshot_segments WHERE start = 0', s => s.read(10, 2990, 20), /do not tile its data at offset 2990/)
+    expectFailure('UPDATE snapshot_segments SET start = 2999 WHERE start = 3000', s => s.read(10, 2990, 100), /do not tile/)
+    expectFailure("UPDATE snapshots SET meta = x'0a80'", s => s.load(), /the snapshot's metadata does not decode/)
+    expectFailure('UPDATE snapshots SET idx = 11', s => s.load(), /metadata \(10\/1\) does not match its row \(11\/1\)/)
+    expectFailure('UPDATE snapshots SET size = -1', s => s.read(10, 0, 10), /malformed index, term, generation or size/)
+    expectFailure('DELETE FROM log WHERE idx = 11', s => s.load(), /log entry 12: expected index 11/)
   })
 
   test('100,000 entries in one Ready are written and read back', () => {
