@@ -6,7 +6,7 @@ import * as varint from 'uint8-varint'
 import { equals as uint8ArrayEquals } from 'uint8arrays/equals'
 import { RoomFrame } from '../../proto/net.js'
 import { RaftMessage } from '../../proto/raft.js'
-import type { AbortOptions, ComponentLogger, Connection, Logger, PeerId, Startable, Stream, StreamHandler, StreamHandlerOptions, StreamMessageEvent } from '@libp2p/interface'
+import type { AbortOptions, ComponentLogger, Connection, Libp2pEvents, Logger, PeerId, Startable, Stream, StreamHandler, StreamHandlerOptions, StreamMessageEvent, TypedEventTarget } from '@libp2p/interface'
 import type { LengthPrefixedStream, RepeatingTask } from '@libp2p/utils'
 import type { DecodeOptions } from 'protons-runtime'
 import type { Uint8ArrayList } from 'uint8arraylist'
@@ -103,6 +103,8 @@ export interface DemesServiceComponents {
     openStream(peer: PeerId, protocol: string, options?: AbortOptions): Promise<Stream>
   }
   logger: ComponentLogger
+  /** libp2p's event bus: a peer that (re)connects ends the wait of a link backing off to it. */
+  events?: TypedEventTarget<Pick<Libp2pEvents, 'peer:connect'>>
 }
 
 const MiB = 1024 * 1024
@@ -155,6 +157,8 @@ interface PeerLink {
   lp?: LengthPrefixedStream<Stream>
   pumping: boolean
   backoffMs: number
+  /** Aborted to end a backoff early (the peer connected again). */
+  wake?: AbortController
 }
 
 class DefaultDemesService implements DemesService, Startable {
@@ -219,11 +223,24 @@ class DefaultDemesService implements DemesService, Startable {
       maxInboundStreams: this.maxInboundStreams,
       maxOutboundStreams: this.maxOutboundStreams
     })
+    this.components.events?.addEventListener('peer:connect', this.onPeerConnect)
     this.started = true
+  }
+
+  /**
+   * A member that restarts (or whose network came back) reconnects long before a link that has been
+   * backing off for seconds would try again: retry at once, so a returning member catches up at once.
+   */
+  private readonly onPeerConnect = (evt: CustomEvent<PeerId>): void => {
+    const link = this.links.get(evt.detail.toString())
+    if (link == null) return
+    link.backoffMs = this.reconnectInitialMs
+    link.wake?.abort()
   }
 
   async stop (): Promise<void> {
     this.started = false
+    this.components.events?.removeEventListener('peer:connect', this.onPeerConnect)
     this.shutdown.abort()
     for (const probe of this.probes) probe.stop()
     this.probes.clear()
@@ -437,10 +454,13 @@ class DefaultDemesService implements DemesService, Startable {
   private async backoff (link: PeerLink, signal: AbortSignal): Promise<void> {
     const delay = link.backoffMs
     link.backoffMs = Math.min(link.backoffMs * 2, this.reconnectMaxMs)
+    const wake = link.wake = new AbortController()
     try {
-      await sleep(delay, undefined, { signal })
+      await sleep(delay, undefined, { signal: AbortSignal.any([signal, wake.signal]) })
     } catch {
-      // aborted by stop()
+      // aborted by stop(), or woken because the peer connected again
+    } finally {
+      if (link.wake === wake) link.wake = undefined
     }
   }
 

@@ -284,6 +284,29 @@ describe('DeMeS service over the memory transport', () => {
     expect(a.services.demes.stats()).toMatchObject({ sent: 30, dropped: 0, opened: 2 })
   })
 
+  test('a link backing off to a dead peer retries as soon as that peer connects again, not when its backoff ends', async () => {
+    const key = await generateKeyPair('Ed25519')
+    const address = `/memory/${crypto.randomUUID()}`
+    // Backoffs of 20 s and more: only the reconnect can explain a prompt delivery.
+    const a = await demesNode({ demes: { reconnectInitialMs: 20_000, reconnectMaxMs: 60_000 } })
+    const b = await demesNode({ listen: address, privateKey: key })
+    await introduce(a, b)
+    const to = b.peerId.toString()
+    nodes.splice(nodes.indexOf(b), 1)
+    await b.stop()
+    for (let n = 0; n < 5; n++) a.services.demes.send(to, 'room', heartbeat(a, b, n))
+    await sleep(300) // the dial failed; the link now waits 20 s
+    expect(a.services.demes.stats().sent).toBe(0)
+
+    const b2 = await demesNode({ listen: address, privateKey: key })
+    const after = collect(b2)
+    const reconnectedAt = Date.now()
+    await b2.dial(a.getMultiaddrs())
+    await waitFor(() => after.length === 5, 'the queued frames once the peer is back', 10_000)
+    expect(Date.now() - reconnectedAt).toBeLessThan(10_000)
+    expect(after.map(r => r.message.term)).toEqual([0, 1, 2, 3, 4])
+  })
+
   test('rtt() and startRttProbe measure round trips in microseconds through the ping protocol', async () => {
     const a = await demesNode()
     const b = await demesNode()
