@@ -87,6 +87,7 @@ export async function createDemesLibp2p (options: DemesNodeOptions = {}): Promis
     // Fires only for peers new to the peer store; later reconnects are the DeMeS service's job.
     node.addEventListener('peer:discovery', (evt) => {
       const peer = evt.detail.id
+      log('discovered %p', peer)
       if (node.getConnections(peer).length > 0) return
       node.dial(peer).catch((err: unknown) => { log('could not dial discovered peer %p - %e', peer, err) })
     })
