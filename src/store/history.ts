@@ -29,7 +29,9 @@ export interface RoomHistory {
   /**
    * Stores committed chat messages (in index order) and records that the log is applied up to
    * `appliedIndex`, in one transaction. A message at an index already stored is skipped, so applying
-   * the same committed entries again changes nothing. The applied index never goes back.
+   * the same committed entries again changes nothing; one below the last stored message that is not
+   * stored is refused (RangeError, nothing changes): history only grows at its end, which keeps the
+   * SQLite search walk in index order. The applied index never goes back.
    */
   append: (messages: readonly StoredMessage[], appliedIndex: number) => void
   /** The log index up to which committed entries have been applied (0: nothing yet). */
@@ -147,11 +149,19 @@ export class MemoryRoomHistory implements RoomHistory {
     // Checked before anything changes, so a bad batch leaves the history as it was.
     checkIndex(appliedIndex, 'applied index')
     for (const message of messages) checkMessage(message)
+    let last = this.messages.at(-1)?.index ?? 0
+    const fresh: StoredMessage[] = []
     for (const message of messages) {
-      const at = this.firstAbove(message.index - 1)
-      if (this.messages[at]?.index === message.index) continue
-      this.messages.splice(at, 0, { ...message })
-      this.tokens.splice(at, 0, tokenize(message.text))
+      if (message.index > last) {
+        fresh.push({ ...message })
+        last = message.index
+      } else if (fresh.every(f => f.index !== message.index) && this.messages[this.firstAbove(message.index - 1)]?.index !== message.index) {
+        throw new RangeError(`message ${message.index} would be stored behind message ${last}`)
+      }
+    }
+    for (const message of fresh) {
+      this.messages.push(message)
+      this.tokens.push(tokenize(message.text))
     }
     this.applied = Math.max(this.applied, appliedIndex)
   }

@@ -59,8 +59,16 @@ export function prepareHistory (db: Database.Database) {
     page: db.prepare(`SELECT ${COLUMNS} FROM messages WHERE room_id = ? AND idx > ? ORDER BY idx LIMIT ?`),
     pageBefore: db.prepare(`SELECT ${COLUMNS} FROM messages WHERE room_id = ? AND idx < ? ORDER BY idx DESC LIMIT ?`),
     fromSender: db.prepare(`SELECT ${COLUMNS} FROM messages WHERE room_id = ? AND idx > ? AND idx <= ? AND sender = ? ORDER BY idx LIMIT ?`),
-    search: db.prepare(`SELECT ${COLUMNS} FROM messages_fts JOIN messages ON messages.id = messages_fts.rowid
-      WHERE messages_fts MATCH ? AND messages.room_id = ? AND messages.idx < ? ORDER BY messages.idx DESC LIMIT ?`),
+    // FTS5 first (CROSS JOIN fixes the order), newest first by rowid, which FTS5 walks backwards and
+    // stops after LIMIT rows of this room. Otherwise SQLite may walk the room's messages backwards and
+    // run the MATCH for each one: a rare word would cost a scan of the whole room. Within a room, id
+    // order is index order because append() only ever adds messages after the last one.
+    search: db.prepare(`SELECT ${COLUMNS} FROM messages_fts CROSS JOIN messages ON messages.id = messages_fts.rowid
+      WHERE messages_fts MATCH ? AND messages_fts.rowid < ? AND messages.room_id = ? ORDER BY messages_fts.rowid DESC LIMIT ?`),
+    /** The id bound for `idx < before`: the id of the room's first message at or after `before`. */
+    firstIdFrom: db.prepare('SELECT min(id) AS id FROM messages WHERE room_id = ? AND idx >= ?'),
+    lastIndex: db.prepare('SELECT max(idx) AS last FROM messages WHERE room_id = ?'),
+    exists: db.prepare('SELECT 1 FROM messages WHERE room_id = ? AND idx = ?'),
     count: db.prepare('SELECT count(*) AS n FROM messages WHERE room_id = ?'),
     deleteMessages: db.prepare('DELETE FROM messages WHERE room_id = ?'),
     deleteState: db.prepare('DELETE FROM history_state WHERE room_id = ?')
@@ -86,6 +94,9 @@ export class SqliteRoomHistory implements RoomHistory {
   private readonly error: (what: string) => Error
   private readonly isValid: () => boolean
   private readonly writeAppend: (messages: readonly StoredMessage[], appliedIndex: number) => void
+  /** Prepared once: db.pragma() would compile the statement on every write. */
+  private readonly syncNormal: Database.Statement
+  private readonly syncFull: Database.Statement
 
   /** `isValid` answers false once the room was deleted or the database closed; `error` names the file and room. */
   constructor (db: Database.Database, stmts: HistoryStatements, roomId: string, opts: { error: (what: string) => Error, isValid: () => boolean }) {
@@ -95,9 +106,20 @@ export class SqliteRoomHistory implements RoomHistory {
     this.error = opts.error
     this.isValid = opts.isValid
     this.writeAppend = db.transaction((messages: readonly StoredMessage[], appliedIndex: number) => {
-      for (const m of messages) stmts.insert.run(roomId, m.index, m.term, m.sender, m.seq, m.text, m.sentAt)
+      let last = (stmts.lastIndex.get(roomId) as { last: number | null }).last ?? 0
+      for (const m of messages) {
+        if (m.index <= last) {
+          // Already stored: skipped. Missing below the last one: refused (the whole transaction rolls back).
+          if (stmts.exists.get(roomId, m.index) == null) throw new RangeError(`message ${m.index} would be stored behind message ${last}`)
+          continue
+        }
+        stmts.insert.run(roomId, m.index, m.term, m.sender, m.seq, m.text, m.sentAt)
+        last = m.index
+      }
       stmts.raiseApplied.run(roomId, appliedIndex)
     })
+    this.syncNormal = db.prepare('PRAGMA synchronous = NORMAL')
+    this.syncFull = db.prepare('PRAGMA synchronous = FULL')
   }
 
   append (messages: readonly StoredMessage[], appliedIndex: number): void {
@@ -144,7 +166,8 @@ export class SqliteRoomHistory implements RoomHistory {
     // The user's text is reduced to quoted words and bound as a parameter: never part of the SQL.
     const match = ftsQuery(searchTerms(query))
     checkLimit(limit, MAX_SEARCH_LIMIT)
-    return this.rows(this.stmts.search.all(match, this.roomId, before == null ? Number.MAX_SAFE_INTEGER : bound(before), limit))
+    const below = before == null ? undefined : (this.stmts.firstIdFrom.get(this.roomId, bound(before)) as { id: number | null }).id
+    return this.rows(this.stmts.search.all(match, below ?? Number.MAX_SAFE_INTEGER, this.roomId, limit))
   }
 
   count (): number {
@@ -173,11 +196,11 @@ export class SqliteRoomHistory implements RoomHistory {
   }
 
   private relaxed (write: () => void): void {
-    this.db.pragma('synchronous = NORMAL')
+    this.syncNormal.run()
     try {
       write()
     } finally {
-      this.db.pragma('synchronous = FULL')
+      this.syncFull.run()
     }
   }
 

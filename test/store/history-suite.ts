@@ -83,6 +83,18 @@ export function roomHistorySuite (name: string, harness: HistoryHarness): void {
       }
     })
 
+    test('history only grows at its end: a missing message below the last one is refused, the batch with it', () => {
+      const { storage, history } = fresh()
+      history.append([message(2, 'two'), message(6, 'six')], 6)
+      expect(() => { history.append([message(8, 'eight'), message(4, 'four')], 8) }).toThrow(RangeError)
+      // Duplicates, also within one batch, are skipped.
+      history.append([message(6, 'six'), message(7, 'seven'), message(7, 'seven')], 7)
+      for (const h of [history, again(storage)]) {
+        expect(h.page(0, 100).map(m => m.text)).toEqual(['two', 'six', 'seven'])
+        expect(h.appliedIndex()).toBe(7)
+      }
+    })
+
     test('the applied index can move without messages (configurations, no-ops)', () => {
       const { history } = fresh()
       history.append([], 3)

@@ -138,6 +138,11 @@ describe('SQLite history', () => {
     const started = performance.now()
     expect(history.pageBefore(100_001, 50).map(m => m.index)).toEqual(Array.from({ length: 50 }, (_, i) => 99_951 + i))
     expect(history.search('rare things', 3).map(m => m.index)).toEqual([99_901, 99_801, 99_701])
+    // A word only the oldest message has: found through the index, not by walking the room backwards.
+    const rare = performance.now()
+    expect(history.search('1', 10).map(m => m.index)).toEqual([1])
+    expect(history.search('message 2 about', 10, 3).map(m => m.index)).toEqual([2])
+    expect(performance.now() - rare).toBeLessThan(100)
     expect(history.search('common', 100)).toHaveLength(100)
     expect(() => history.search('*', 10)).toThrow(SearchQueryError)
     expect(performance.now() - started).toBeLessThan(2000)
