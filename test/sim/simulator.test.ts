@@ -3,7 +3,7 @@
  * violation, every injected bug knob is caught by the invariant checker on a known seed, and the
  * checker and the SimCluster mechanics (partitions, crashes, loss, duplication) do what they claim.
  */
-import { EntryType } from '../../proto/raft.js'
+import { ConfigChangeType, EntryType } from '../../proto/raft.js'
 import type { Entry } from '../../proto/raft.js'
 import { BUG_KNOBS, DEFAULT_LIMITS, TIMING_PROFILES, type BugKnob, type coreOptions } from '../../src/core/options.js'
 import type { Ready } from '../../src/core/types.js'
@@ -317,6 +317,23 @@ describe('snapshots in the simulator', () => {
     cluster.start('n1')
     cluster.runFor(500)
     sameApp(cluster, 'n1', host)
+    expect(checker.violations).toEqual([])
+  })
+
+  test('a member added to a compacted room gets the snapshot, catches up and is promoted; its submissions commit once', () => {
+    const { cluster, checker } = compacting(LOSSY)
+    submit(cluster, 30)
+    cluster.runFor(100)
+    expect(cluster.core('n1').status().snapshotIndex).toBeGreaterThan(1)
+    expect(cluster.configChange('n1', ConfigChangeType.ADD_LEARNER, 'n6')).toEqual({ ok: true })
+    cluster.addNode('n6')
+    expect(cluster.runUntilTrue(() => cluster.core('n1').status().config.voters.includes('n6'), 5000)).toBe(true)
+    submit(cluster, 6, ['n6'])
+    expect(cluster.runUntilTrue(() => cluster.core('n6').status().outbox === 0, 5000)).toBe(true)
+    cluster.runFor(200)
+    expect(cluster.core('n6').status().snapshotIndex).toBeGreaterThan(0)
+    expect(checker.committedSeqs.get('n6')).toBe(6)
+    sameApp(cluster, 'n6', 'n1')
     expect(checker.violations).toEqual([])
   })
 
