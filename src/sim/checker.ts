@@ -32,6 +32,10 @@ export class InvariantChecker implements ReadyObserver {
   elections = 0
   compactions = 0
   installs = 0
+  /** Snapshot transfers to a member that a new host started while another host's transfer to it was unfinished. */
+  transfersTakenOver = 0
+  /** Member -> the host whose snapshot transfer to it has not ended in an install yet. */
+  private readonly openTransfers = new Map<string, string>()
 
   onReady (node: SimNode, rd: Ready, cluster: SimCluster): void {
     const core = node.core
@@ -39,6 +43,7 @@ export class InvariantChecker implements ReadyObserver {
     const fail = (invariant: string, detail: string): void => { this.violations.push({ invariant, detail, time: cluster.time }) }
 
     for (const event of rd.events) {
+      if (event.type === 'snapshot' && event.peer != null) this.noteTransfer(node.id, event.state, event.peer)
       if (event.type !== 'role' || event.role !== 'leader') continue
       this.elections++
       const previous = this.hosts.get(event.term)
@@ -98,6 +103,17 @@ export class InvariantChecker implements ReadyObserver {
     const last = node.app.length
     if (last !== state.index || (last > 0 && node.app[last - 1] !== this.committedDigests[last - 1])) {
       fail('app-state', `${node.id}'s application holds ${last} entries (last ${node.app[last - 1]}), it applied through ${state.index}`)
+    }
+  }
+
+  /** Statistics only: how often a change of host interrupted a snapshot transfer. */
+  private noteTransfer (id: string, state: 'compacted' | 'sending' | 'installed', peer: string): void {
+    if (state === 'sending') {
+      const previous = this.openTransfers.get(peer)
+      if (previous != null && previous !== id) this.transfersTakenOver++
+      this.openTransfers.set(peer, id)
+    } else if (state === 'installed') {
+      this.openTransfers.delete(id)
     }
   }
 
