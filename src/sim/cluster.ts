@@ -8,6 +8,9 @@ import { EventQueue } from './queue.js'
 import { MemoryStore } from '../store/memory.js'
 import { decodeSnapshot, digest, encodeSnapshot, type AppState } from './app.js'
 
+
+/** Where in the driver contract a crash can hit (see SimCluster.crashAt). */
+export type CrashPoint = 'before-persist' | 'after-persist' | 'mid-send' | 'after-send' | 'after-apply'
 /** How one direction of a link behaves. Delays are milliseconds of virtual time. */
 export interface LinkModel {
   delayMs: number
@@ -58,7 +61,7 @@ export interface ClusterOptions {
 
 export interface ReadyObserver {
   onReady: (node: SimNode, rd: Ready, cluster: SimCluster) => void
-  /** A member's propose() accepted a submission (called before its output is processed). */
+  /** A member persisted a proposed submission in its outbox (when a real node acknowledges it). */
   onProposed?: (id: string, seq: number) => void
 }
 
@@ -166,9 +169,7 @@ export class SimCluster {
 
   propose (id: string, payload: Uint8Array): ProposeResult | null {
     return this.withCore(id, (core, now) => {
-      const result = core.propose(payload, now)
-      if (result.ok) for (const observer of this.observers) observer.onProposed?.(id, result.seq)
-      return result
+      return core.propose(payload, now)
     })
   }
 
@@ -248,8 +249,13 @@ export class SimCluster {
     this.queue.push(Math.max(time, this.time), { kind: 'call', fn })
   }
 
-  /** Fault hook: return true to crash a member after it persisted a Ready but before it sent or applied anything. */
-  crashAfterPersist: (node: SimNode, rd: Ready) => boolean = () => false
+  /**
+   * Fault hook, asked at every step of the driver contract: return true to crash the member right
+   * there. 'before-persist': the Ready is lost (nothing durable, nothing sent); 'after-persist': on
+   * disk, nothing sent or applied; 'mid-send': on disk, only the first `sent` messages left;
+   * 'after-send': sent, not applied; 'after-apply': applied, advance() never called.
+   */
+  crashAt: (node: SimNode, rd: Ready, point: CrashPoint, sent: number) => boolean = () => false
 
   /** Stops every run loop once true (the simulator stops a seed at its first violation). */
   halted: () => boolean = () => false
@@ -308,15 +314,20 @@ export class SimCluster {
     if (core == null) return
     while (core.hasReady()) {
       const rd = core.ready()
+      if (this.crashAt(node, rd, 'before-persist', 0)) return this.crash(node.id)
       node.durable.persist(rd)
-      if (this.crashAfterPersist(node, rd)) {
-        // The process died between writing its disk and writing its sockets.
-        this.crash(node.id)
-        return
+      // A proposal counts once it is durable in the outbox: that is when a real node acknowledges it.
+      for (const submission of rd.outboxAppend) for (const observer of this.observers) observer.onProposed?.(node.id, submission.seq)
+      // The process may die between writing its disk and writing its sockets, or part way through.
+      if (this.crashAt(node, rd, 'after-persist', 0)) return this.crash(node.id)
+      for (let i = 0; i < rd.messages.length; i++) {
+        if (i > 0 && this.crashAt(node, rd, 'mid-send', i)) return this.crash(node.id)
+        this.route(rd.messages[i])
       }
-      for (const message of rd.messages) this.route(message)
+      if (this.crashAt(node, rd, 'after-send', rd.messages.length)) return this.crash(node.id)
       this.apply(node, rd)
       for (const observer of this.observers) observer.onReady(node, rd, this)
+      if (this.crashAt(node, rd, 'after-apply', rd.messages.length)) return this.crash(node.id)
       core.advance()
       this.maybeCompact(node, core)
     }

@@ -29,6 +29,8 @@ export interface SeedResult {
   /** Snapshots taken (compact) and installed from a host, over all members. */
   compactions: number
   installs: number
+  /** Crashes injected at a random step of the driver contract (before/after persist, mid-send, after send/apply). */
+  stepCrashes: number
   virtualMs: number
 }
 
@@ -76,8 +78,19 @@ export function runSeed (opts: SeedOptions): SeedResult {
   cluster.halted = () => checker.violations.length > 0
 
   const restartSoon = (id: string): void => cluster.at(cluster.time + rng.int(20, 400) * timeScale, () => cluster.start(id))
-  cluster.crashAfterPersist = (node, rd) => {
-    if (hostKillChance === 0 || cluster.time > faultMs || node.core?.status().role !== 'leader') return false
+  // Durable-state crashes at every step of the driver contract, for any member, in some runs: drawn
+  // from their own stream so that the other runs keep their schedules.
+  const stepRng = seededRng(subSeed(opts.seed, 'step-crashes'))
+  const stepCrashChance = stepRng.float() < 0.3 ? 0.001 + stepRng.float() * 0.01 : 0
+  let stepCrashes = 0
+  cluster.crashAt = (node, rd, point) => {
+    if (cluster.time > faultMs) return false
+    if (stepCrashChance > 0 && stepRng.float() < stepCrashChance) {
+      stepCrashes++
+      cluster.at(cluster.time + stepRng.int(5, 300) * timeScale, () => cluster.start(node.id))
+      return true
+    }
+    if (point !== 'after-persist' || hostKillChance === 0 || node.core?.status().role !== 'leader') return false
     const won = rd.events.some(e => e.type === 'role' && e.role === 'leader')
     if ((!won && rd.committed.length === 0 && rd.entries.length === 0) || rng.float() >= hostKillChance) return false
     restartSoon(node.id)
@@ -170,6 +183,7 @@ export function runSeed (opts: SeedOptions): SeedResult {
     elections: checker.elections,
     compactions: checker.compactions,
     installs: checker.installs,
+    stepCrashes,
     virtualMs: Math.round(cluster.time)
   }
 }
