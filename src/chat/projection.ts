@@ -16,6 +16,8 @@ export interface ChatMessage {
 }
 
 export const MAX_TEXT_BYTES = 16 * 1024
+/** Snapshot records written to the history per transaction (and announced per batch). */
+const SNAPSHOT_BATCH = 512
 
 export function encodeChatBody (text: string): Uint8Array<ArrayBuffer> {
   return ChatBody.encode({ text }) as Uint8Array<ArrayBuffer>
@@ -96,6 +98,40 @@ export class ChatProjection {
       }
     }
     return added.map(m => this.view(m))
+  }
+
+  /**
+   * Applies a snapshot's records (its committed chat entries, in index order, read lazily) in
+   * batches, then moves the applied index to `through`, the snapshot's last index: the history then
+   * holds everything the snapshot does. Records the history already holds are skipped, as in apply().
+   * `added` gets each batch's new messages. If the records cannot be read (damaged data) or the
+   * history not written, the history stops where it was (failure()), so it never gets a hole: the
+   * next start completes it from the stored snapshot.
+   */
+  applySnapshot (records: Iterable<Entry>, through: number, added: (messages: ChatMessage[]) => void): void {
+    let batch: Entry[] = []
+    const flush = (): void => {
+      if (batch.length > 0) added(this.apply(batch))
+      batch = []
+    }
+    try {
+      for (const record of records) {
+        if (record.index <= this.applied) continue
+        batch.push(record)
+        if (batch.length >= SNAPSHOT_BATCH) flush()
+      }
+      flush()
+    } catch (err) {
+      this.writeFailure ??= err as Error
+      return
+    }
+    if (this.writeFailure != null || through <= this.applied) return
+    try {
+      this.history.append([], through)
+      this.applied = through
+    } catch (err) {
+      this.writeFailure = err as Error
+    }
   }
 
   /**

@@ -6,9 +6,10 @@ import { toString as uint8ArrayToString } from 'uint8arrays/to-string'
 import type { GossipSub } from '@libp2p/gossipsub'
 import type { Ed25519PrivateKey, IdentifyResult, Libp2p, Logger } from '@libp2p/interface'
 import { ConfigChangeType, EntryType } from '../../proto/raft.js'
-import type { Entry, RaftMessage, Submission } from '../../proto/raft.js'
+import type { Entry, RaftMessage, SnapshotMeta, Submission } from '../../proto/raft.js'
 import type { JoinResponse } from '../../proto/join.js'
 import { ChatProjection, decodeChatBody, encodeChatBody, MAX_TEXT_BYTES, type ChatMessage } from '../chat/projection.js'
+import { encodeRecords, recordEntry, storedRecords } from '../chat/snapshot.js'
 import { coreOptions, TIMING_PROFILES, type TimingProfile } from '../core/options.js'
 import { RaftCore } from '../core/raft.js'
 import { seededRng } from '../core/rng.js'
@@ -23,6 +24,7 @@ import { ApiError, MAX_ROOM_NAME_LENGTH, type DemesNodeApi, type MemberView, typ
 import { handleJoinProtocol, requestJoin } from './join.js'
 import { RoomPresence, type Presence } from './presence.js'
 import { RoomDriver } from './room.js'
+import { IncomingSnapshotCheck } from './snapshot-check.js'
 
 const DEFAULT_INVITE_TTL_MS = 24 * 3600_000
 const MAX_INVITE_TTL_MS = 30 * 24 * 3600_000
@@ -31,6 +33,8 @@ const JOIN_POLL_MS = 20
 const JOIN_DEADLINE_MS = 60_000
 const RTT_PROBE_INTERVAL_MS = 5000
 const DEFAULT_SEARCH_LIMIT = 20
+/** Applied entries after the snapshot that make a room compact its log (see DemesNodeOptions.compactEvery). */
+export const DEFAULT_COMPACT_EVERY = 10_000
 /** Inbound messages waiting for signature checks, per room; beyond this they are dropped (the protocol retries). */
 
 export interface DemesNodeOptions {
@@ -45,6 +49,12 @@ export interface DemesNodeOptions {
    * node does not close it: whoever opened it does, after stop().
    */
   storage?: Storage
+  /**
+   * A room compacts its log once this many applied entries follow its snapshot: their chat records
+   * are appended to the snapshot and the entries leave the log (memory and disk). Default
+   * DEFAULT_COMPACT_EVERY; 0 never compacts.
+   */
+  compactEvery?: number
 }
 
 interface Room {
@@ -58,6 +68,10 @@ interface Room {
   wasMember: boolean
   /** Members named by the inviter when we joined: the only peers a joiner with an empty log listens to. */
   introducedBy: Set<string>
+  /** Checks the records and signatures of a snapshot the host sends, chunk by chunk, before the core sees it. */
+  incomingSnapshot: IncomingSnapshotCheck
+  /** The room's durable store (its snapshot is read back from here, piece by piece). */
+  store: RoomStore
 }
 
 /**
@@ -76,6 +90,7 @@ export class DemesNode implements DemesNodeApi {
   private readonly verifier = new SubmissionVerifier()
   private readonly signer: SubmissionSigner
   private readonly storage: Storage
+  private readonly compactEvery: number
   /** Addresses last written to storage per peer, so identify pushes that change nothing write nothing. */
   private readonly savedAddrs = new Map<string, string>()
   private readonly events = new EventEmitter<{ event: [NodeEvent] }>()
@@ -94,6 +109,8 @@ export class DemesNode implements DemesNodeApi {
     this.profile = opts.profile
     this.log = opts.logger
     this.storage = opts.storage ?? new MemoryStorage()
+    this.compactEvery = opts.compactEvery ?? DEFAULT_COMPACT_EVERY
+    if (!Number.isSafeInteger(this.compactEvery) || this.compactEvery < 0) throw new RangeError('compactEvery must be an integer >= 0')
     this.events.setMaxListeners(0)
     this.presence = new RoomPresence(opts.libp2p.services.pubsub, () => ({ name: this.name, addrs: this.ownAddrs() }), p => { this.onAnnouncement(p) }, this.log)
   }
@@ -315,15 +332,37 @@ export class DemesNode implements DemesNodeApi {
         const signature = this.signer.sign(roomId, unsigned)
         this.verifier.vouchForOwn(roomId, this.signer, { ...unsigned, signature })
         return signature
-      }
+      },
+      snapshotSource: { read: (index, offset, maxBytes) => this.readSnapshot(roomId, store, index, offset, maxBytes) }
     })
     const chat = new ChatProjection(this.storage.roomHistory(roomId))
+    const incomingSnapshot = new IncomingSnapshotCheck(roomId, this.verifier)
     // The core re-emits only the committed entries after `applied` (etcd's Config.Applied): what the
     // history already holds is neither stored nor announced again.
-    const resumable: RoomStore = { load: () => ({ ...store.load(), applied: chat.appliedIndex() }), persist: rd => { store.persist(rd) }, read: (index, offset, maxBytes) => store.read(index, offset, maxBytes) }
-    const driver = new RoomDriver({ roomId, core, store: resumable, send: message => { this.libp2p.services.demes.send(message.to, roomId, message) } })
+    const resumable: RoomStore = {
+      load: () => ({ ...store.load(), applied: chat.appliedIndex() }),
+      persist: rd => {
+        store.persist(rd)
+        if (rd.snapshotChunks != null) incomingSnapshot.accept(rd.snapshotChunks)
+        if (rd.snapshot?.install === true) incomingSnapshot.installed()
+      },
+      read: (index, offset, maxBytes) => store.read(index, offset, maxBytes)
+    }
+    const driver = new RoomDriver({
+      roomId,
+      core,
+      store: resumable,
+      send: message => { this.libp2p.services.demes.send(message.to, roomId, message) },
+      ...(this.compactEvery > 0 ? { compaction: { every: this.compactEvery, data: encodeRecords } } : {})
+    })
+    const room: Room = { roomId, name, driver, chat, sequenced: new Map(), introducedBy: new Set(), wasMember: false, incomingSnapshot, store }
+    // A history behind the stored snapshot (written without fsync, or failed to be written) is
+    // completed from the snapshot's records before the log after it is applied.
+    const snapshot = driver.snapshot()
+    if (chat.appliedIndex() < snapshot.index) this.applySnapshotRecords(room, snapshot)
     const membership = appliedMembership(driver, chat.appliedIndex(), this.peerId)
-    const room: Room = { roomId, name, driver, chat, sequenced: new Map(), introducedBy: new Set(), wasMember: membership.was }
+    room.wasMember = membership.was
+    driver.on('installed', meta => { this.onSnapshotInstalled(room, meta) })
     driver.on('committed', entries => { this.applyCommitted(room, entries) })
     driver.on('event', event => { this.onCoreEvent(room, event) })
     driver.on('failed', err => { this.log.error('%e', err) })
@@ -338,6 +377,49 @@ export class DemesNode implements DemesNodeApi {
     }
     driver.start()
     return room
+  }
+
+  /**
+   * The core's SnapshotSource: the stored snapshot's data as the host sends it. A damaged store is
+   * logged and the snapshot not sent (the room goes on; members that need it wait), rather than
+   * throwing into the core.
+   */
+  private readSnapshot (roomId: string, store: RoomStore, index: number, offset: number, maxBytes: number): { data: Uint8Array, size: number } | undefined {
+    try {
+      return store.read(index, offset, maxBytes)
+    } catch (err) {
+      this.log.error('room %s: cannot read snapshot %d to send it: %e', roomId, index, err)
+      return undefined
+    }
+  }
+
+  /**
+   * The host's snapshot is stored (its records were checked, signatures included, as they arrived):
+   * the history takes its records, then the committed entries after it follow as usual. The
+   * configuration now comes from the snapshot: it tells whether this node is still in the room.
+   */
+  private onSnapshotInstalled (room: Room, meta: SnapshotMeta): void {
+    this.log('room %s: installed a snapshot through index %d from the host', room.roomId, meta.index)
+    this.applySnapshotRecords(room, meta)
+    this.emit({ type: 'members', roomId: room.roomId, members: this.memberViews(room) })
+    const config = meta.config
+    if (config != null && (config.voters.includes(this.peerId) || config.learners.includes(this.peerId))) room.wasMember = true
+    else if (room.wasMember) {
+      this.log('room %s: this node was removed (per the snapshot)', room.roomId)
+      this.rooms.delete(room.roomId)
+      void room.driver.stop({ handover: false })
+      this.forgetRoom(room.roomId)
+    }
+  }
+
+  /** Completes the history from the stored snapshot's records, reading them piece by piece. */
+  private applySnapshotRecords (room: Room, meta: SnapshotMeta): void {
+    const failedBefore = room.chat.failure() != null
+    const read = (index: number, offset: number, maxBytes: number): ReturnType<RoomStore['read']> => room.store.read(index, offset, maxBytes)
+    const records = (function * () { for (const record of storedRecords(read, meta.index, meta.term)) yield recordEntry(record) })()
+    room.chat.applySnapshot(records, meta.index, messages => { this.announce(room, messages) })
+    const failure = room.chat.failure()
+    if (!failedBefore && failure != null) this.log.error('room %s: could not complete the chat history from snapshot %d, it stops here until the next start: %e', room.roomId, meta.index, failure)
   }
 
   /** Network → (membership and signature checks, synchronous) → driver, in arrival order. */
@@ -359,6 +441,14 @@ export class DemesNode implements DemesNodeApi {
       this.log('room %s: rejected a message from %s: %s', roomId, message.from, problem)
       return
     }
+    if (message.installSnapshot != null) {
+      const checked = room.incomingSnapshot.check(message.installSnapshot)
+      if (!checked.ok) {
+        this.log('room %s: rejected a snapshot chunk from %s: %s', roomId, message.from, checked.reason)
+        return
+      }
+      message = { ...message, installSnapshot: checked.chunk }
+    }
     room.driver.receive(message)
   }
 
@@ -376,13 +466,7 @@ export class DemesNode implements DemesNodeApi {
     // Entries applied before this start (the core does not re-emit them; if it did, they are skipped
     // here as in the history): their configurations are already counted in wasMember.
     const appliedBefore = room.chat.appliedIndex()
-    for (const message of this.applyChat(room, entries)) {
-      this.emit({ type: 'message', roomId: room.roomId, message: messageView(message) })
-      if (message.sender === this.peerId) {
-        room.sequenced.delete(message.seq)
-        this.emit({ type: 'receipt', roomId: room.roomId, id: message.id, status: message.status })
-      }
-    }
+    this.announce(room, this.applyChat(room, entries))
     const configs = entries.filter(e => e.index > appliedBefore && e.type === EntryType.ENTRY_CONFIG && e.config != null)
     if (configs.length === 0) return
     this.emit({ type: 'members', roomId: room.roomId, members: this.memberViews(room) })
@@ -396,6 +480,17 @@ export class DemesNode implements DemesNodeApi {
         void room.driver.stop({ handover: false })
         this.forgetRoom(room.roomId)
         return
+      }
+    }
+  }
+
+  /** Newly applied messages to subscribers; this node's own ones also as receipts. */
+  private announce (room: Room, messages: readonly ChatMessage[]): void {
+    for (const message of messages) {
+      this.emit({ type: 'message', roomId: room.roomId, message: messageView(message) })
+      if (message.sender === this.peerId) {
+        room.sequenced.delete(message.seq)
+        this.emit({ type: 'receipt', roomId: room.roomId, id: message.id, status: message.status })
       }
     }
   }
@@ -433,6 +528,10 @@ export class DemesNode implements DemesNodeApi {
         break
       case 'rejected':
         this.log('room %s: core rejected input from %s: %s %s', room.roomId, event.from, event.reason, event.detail ?? '')
+        break
+      case 'snapshot':
+        if (event.state === 'compacted') this.log('room %s: compacted the log through index %d', room.roomId, event.index)
+        else if (event.state === 'sending') this.log('room %s: sending snapshot %d to %s', room.roomId, event.index, event.peer)
         break
       default:
         break

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events'
-import type { ConfigChangeType, Entry, RaftMessage } from '../../proto/raft.js'
+import type { ConfigChangeType, Entry, RaftMessage, SnapshotMeta } from '../../proto/raft.js'
 import { RaftCore, type CoreStatus } from '../core/raft.js'
 import type { CoreOptions } from '../core/options.js'
 import type { ConfigChangeResult, CoreEvent, ProposeResult } from '../core/types.js'
@@ -15,9 +15,26 @@ export interface RoomDriverOptions {
   clock?: () => number
   /** Wall-clock milliseconds, stamped on submissions for display only. */
   wallClock?: () => number
+  /** Log compaction; without it the log is never compacted. */
+  compaction?: CompactionPolicy
+}
+
+/**
+ * When and with what the driver compacts the log: once at least `every` applied entries follow the
+ * snapshot, it compacts through the last applied entry, with `data(entries)` (the application state
+ * those entries added) appended to the snapshot's data.
+ */
+export interface CompactionPolicy {
+  every: number
+  data: (entries: readonly Entry[]) => Uint8Array
 }
 
 export interface RoomDriverEvents {
+  /**
+   * A snapshot from the host replaced the log through meta.index and is stored: the application
+   * replaces its state with the snapshot's (read from the store) before `committed` continues it.
+   */
+  installed: [meta: SnapshotMeta]
   /** Newly committed entries, in log order, after they were persisted. */
   committed: [entries: Entry[]]
   /** Everything the core reports: roles, hosts, receipts, rejections... */
@@ -42,6 +59,9 @@ export class RoomDriver extends EventEmitter<RoomDriverEvents> {
   private readonly sendMessage: (message: RaftMessage) => void
   private readonly clock: () => number
   private readonly wallClock: () => number
+  private readonly compaction: CompactionPolicy | undefined
+  /** The last log index handed to the application (committed entries emitted, or an installed snapshot). */
+  private applied: number
   private timer: NodeJS.Timeout | undefined
   private flushScheduled: NodeJS.Immediate | undefined
   /** Callers of persisted(), released after the next flush. */
@@ -56,7 +76,10 @@ export class RoomDriver extends EventEmitter<RoomDriverEvents> {
     this.sendMessage = opts.send
     this.clock = opts.clock ?? (() => performance.now())
     this.wallClock = opts.wallClock ?? (() => Date.now())
+    this.compaction = opts.compaction
+    if (this.compaction != null && !(this.compaction.every >= 1)) throw new RangeError('compaction.every must be at least 1')
     this.core = new RaftCore(opts.core, opts.store.load(), this.clock())
+    this.applied = this.core.snapshot().index
   }
 
   get id (): string {
@@ -120,6 +143,11 @@ export class RoomDriver extends EventEmitter<RoomDriverEvents> {
     return this.core.entries(from, to)
   }
 
+  /** The metadata of the compacted log prefix (index 0: nothing compacted). */
+  snapshot (): SnapshotMeta {
+    return this.core.snapshot()
+  }
+
   /**
    * Stops the room. A host first hands over to its best backup (leadership transfer) and waits, up to
    * `handoverTimeoutMs`, until another member is host, so members see no gap.
@@ -169,12 +197,35 @@ export class RoomDriver extends EventEmitter<RoomDriverEvents> {
         return
       }
       for (const message of rd.messages) this.sendMessage(message)
-      if (rd.committed.length > 0) this.emit('committed', rd.committed)
+      if (rd.snapshot?.install === true) {
+        this.applied = Math.max(this.applied, rd.snapshot.meta.index)
+        this.emit('installed', rd.snapshot.meta)
+      }
+      if (rd.committed.length > 0) {
+        this.applied = Math.max(this.applied, rd.committed[rd.committed.length - 1].index)
+        this.emit('committed', rd.committed)
+      }
       for (const event of rd.events) this.emit('event', event)
       this.core.advance()
+      this.maybeCompact()
     }
     for (const waiter of this.persistWaiters.splice(0)) waiter.resolve()
     this.schedule()
+  }
+
+  /**
+   * After a Ready was applied: compacts through the applied index once the policy says so. The new
+   * snapshot holds only the application data of the entries since the last one (appended to it by the
+   * store), and reaches the disk with the next Ready, which this loop takes at once.
+   */
+  private maybeCompact (): void {
+    const policy = this.compaction
+    if (policy == null || this.stopped) return
+    const from = this.core.snapshot().index
+    if (this.applied - from < policy.every) return
+    const data = policy.data(this.core.entries(from + 1, this.applied))
+    // 'snapshot-pending' (an install waits to be stored) is retried after a later Ready.
+    this.core.compact(this.applied, data, { appends: true })
   }
 
   /** The core already handed out this Ready; without it on disk the room cannot go on safely. */

@@ -1,0 +1,173 @@
+// The chat state in a room's snapshot: every committed chat entry through the snapshot's index as a
+// raw record (index, term, and the sender's signed submission), framed as proto/snapshot.proto says.
+// Encoding is a pure function of committed entries, so every member produces the same bytes, and a
+// later snapshot's data is an earlier one's followed by the records in between.
+import { EntryType, type Entry } from '../../proto/raft.js'
+import { SnapshotRecord } from '../../proto/snapshot.js'
+
+/** Bound on one record's encoded size: a 64 KiB payload, a sender id and a signature fit many times over. */
+export const MAX_RECORD_BYTES = 256 * 1024
+/** Bound on a record's payload (the core's default maxPayloadBytes). */
+export const MAX_RECORD_PAYLOAD = 64 * 1024
+/** Bound on a record's sender id and signature. */
+const MAX_SENDER_LENGTH = 256
+const MAX_SIGNATURE_BYTES = 1024
+/** Bytes read from a store at a time when its snapshot is read back record by record. */
+export const READ_BYTES = 256 * 1024
+/** A length prefix is at most this many bytes (a varint below 2^28). */
+const MAX_PREFIX_BYTES = 4
+
+const EMPTY = new Uint8Array(0)
+
+/** Snapshot data that is not a well-formed sequence of records: from a host, or from disk. */
+export class SnapshotDataError extends Error {
+  override name = 'SnapshotDataError'
+}
+
+/** The records of the chat submissions among `entries` (committed, in index order), framed: what a compaction appends. */
+export function encodeRecords (entries: readonly Entry[]): Uint8Array {
+  const frames: Uint8Array[] = []
+  let size = 0
+  for (const entry of entries) {
+    const s = entry.submission
+    if (entry.type !== EntryType.ENTRY_SUBMISSION || s == null) continue
+    const record = SnapshotRecord.encode({ index: entry.index, term: entry.term, sender: s.sender, seq: s.seq, payload: s.payload, sentAt: s.sentAt, signature: s.signature })
+    const prefix = varint(record.byteLength)
+    frames.push(prefix, record)
+    size += prefix.byteLength + record.byteLength
+  }
+  const out = new Uint8Array(size)
+  let at = 0
+  for (const frame of frames) {
+    out.set(frame, at)
+    at += frame.byteLength
+  }
+  return out
+}
+
+/** A record as the committed entry it came from (no host signature or hash chain: those are not chat state). */
+export function recordEntry (record: SnapshotRecord): Entry {
+  const { index, term, sender, seq, payload, sentAt, signature } = record
+  return { index, term, type: EntryType.ENTRY_SUBMISSION, submission: { sender, seq, payload, sentAt, signature }, prevHash: EMPTY, hostSignature: EMPTY }
+}
+
+/**
+ * Splits the data of the snapshot `index`/`term` into records as its bytes arrive in order from
+ * offset 0, holding at most one incomplete frame in between. Checks every frame and record: sizes
+ * within bounds, indexes strictly increasing and at most the snapshot's index, terms never
+ * decreasing and at most the snapshot's term. Throws SnapshotDataError at the first violation.
+ */
+export class RecordParser {
+  readonly index: number
+  readonly term: number
+  /** Bytes consumed so far (the offset the next push continues from). */
+  offset = 0
+  private carry: Uint8Array = EMPTY
+  private lastIndex = 0
+  private lastTerm = 0
+
+  constructor (index: number, term: number) {
+    this.index = index
+    this.term = term
+  }
+
+  /** An independent parser in the same position (to check bytes before committing to them). */
+  clone (): RecordParser {
+    const copy = new RecordParser(this.index, this.term)
+    copy.offset = this.offset
+    copy.carry = this.carry
+    copy.lastIndex = this.lastIndex
+    copy.lastTerm = this.lastTerm
+    return copy
+  }
+
+  /** The records completed by the next `bytes` of the data. */
+  push (bytes: Uint8Array): SnapshotRecord[] {
+    const buf = this.carry.byteLength === 0 ? bytes : concat(this.carry, bytes)
+    const records: SnapshotRecord[] = []
+    let at = 0
+    while (at < buf.byteLength) {
+      const prefix = readPrefix(buf, at)
+      if (prefix == null) break
+      const { length, next } = prefix
+      if (length > MAX_RECORD_BYTES) throw new SnapshotDataError(`record at byte ${this.offset - this.carry.byteLength + at}: ${length} bytes, more than ${MAX_RECORD_BYTES}`)
+      if (next + length > buf.byteLength) break
+      records.push(this.record(buf.subarray(next, next + length)))
+      at = next + length
+    }
+    // Only the unfinished frame is kept (copied, so the caller's buffer can go).
+    this.carry = at === buf.byteLength ? EMPTY : buf.slice(at)
+    this.offset += bytes.byteLength
+    return records
+  }
+
+  /** The data ended here: a frame cut short is an error. */
+  end (): void {
+    if (this.carry.byteLength > 0) throw new SnapshotDataError(`the data ends inside a record (${this.carry.byteLength} bytes left over)`)
+  }
+
+  private record (bytes: Uint8Array): SnapshotRecord {
+    let record: SnapshotRecord
+    try {
+      record = SnapshotRecord.decode(bytes)
+    } catch (err) {
+      throw new SnapshotDataError(`a record after index ${this.lastIndex} does not decode: ${(err as Error).message}`)
+    }
+    const { index, term, sender, payload, signature } = record
+    if (index <= this.lastIndex || index > this.index) throw new SnapshotDataError(`record index ${index} after ${this.lastIndex} (snapshot through ${this.index})`)
+    if (term < this.lastTerm || term > this.term || term < 1) throw new SnapshotDataError(`record ${index}: term ${term} after ${this.lastTerm} (snapshot term ${this.term})`)
+    if (sender.length === 0 || sender.length > MAX_SENDER_LENGTH) throw new SnapshotDataError(`record ${index}: sender must be 1 to ${MAX_SENDER_LENGTH} characters`)
+    if (payload.byteLength > MAX_RECORD_PAYLOAD || signature.byteLength > MAX_SIGNATURE_BYTES) throw new SnapshotDataError(`record ${index}: payload or signature too large`)
+    if (!Number.isSafeInteger(record.seq) || record.seq < 1 || !Number.isSafeInteger(record.sentAt)) throw new SnapshotDataError(`record ${index}: malformed seq or sentAt`)
+    this.lastIndex = index
+    this.lastTerm = term
+    return record
+  }
+}
+
+/**
+ * The records of a stored snapshot, read `READ_BYTES` at a time through `read` (a SnapshotSource's
+ * read), so only one piece and one record are in memory at once. Throws SnapshotDataError if the
+ * data is malformed or the snapshot is no longer stored.
+ */
+export function * storedRecords (read: (index: number, offset: number, maxBytes: number) => { data: Uint8Array, size: number } | undefined, index: number, term: number): Generator<SnapshotRecord> {
+  const parser = new RecordParser(index, term)
+  for (;;) {
+    const piece = read(index, parser.offset, READ_BYTES)
+    if (piece == null) throw new SnapshotDataError(`snapshot ${index} is no longer stored`)
+    if (piece.data.byteLength === 0 && parser.offset < piece.size) throw new SnapshotDataError(`snapshot ${index}: no data at offset ${parser.offset} of ${piece.size}`)
+    yield * parser.push(piece.data)
+    if (parser.offset >= piece.size) break
+  }
+  parser.end()
+}
+
+/** A varint length prefix at `at`: undefined if the buffer ends inside it. */
+function readPrefix (buf: Uint8Array, at: number): { length: number, next: number } | undefined {
+  let length = 0
+  for (let i = 0; i < MAX_PREFIX_BYTES; i++) {
+    if (at + i >= buf.byteLength) return undefined
+    const byte = buf[at + i]
+    length += (byte & 0x7f) * 2 ** (7 * i)
+    if ((byte & 0x80) === 0) return { length, next: at + i + 1 }
+  }
+  throw new SnapshotDataError(`a record length prefix at byte ${at} is longer than ${MAX_PREFIX_BYTES} bytes`)
+}
+
+function varint (value: number): Uint8Array {
+  const out: number[] = []
+  let rest = value
+  while (rest >= 0x80) {
+    out.push((rest & 0x7f) | 0x80)
+    rest = Math.floor(rest / 128)
+  }
+  out.push(rest)
+  return Uint8Array.from(out)
+}
+
+function concat (a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.byteLength + b.byteLength)
+  out.set(a)
+  out.set(b, a.byteLength)
+  return out
+}

@@ -1,0 +1,244 @@
+import { afterAll, afterEach, describe, expect, test } from '@jest/globals'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { generateKeyPair } from '@libp2p/crypto/keys'
+import { format } from 'node:util'
+import type { Ed25519PrivateKey, Logger } from '@libp2p/interface'
+import { defaultLogger } from '@libp2p/logger'
+import Database from 'better-sqlite3'
+import { EntryType, type Entry } from '../../proto/raft.js'
+import { encodeChatBody } from '../../src/chat/projection.js'
+import { encodeRecords } from '../../src/chat/snapshot.js'
+import { signSubmission } from '../../src/crypto/submission.js'
+import type { NodeEvent } from '../../src/node/api-types.js'
+import { createDemesLibp2p, type DemesLibp2p } from '../../src/net/node.js'
+import { DemesNode } from '../../src/node/node.js'
+import { SqliteStorage } from '../../src/store/sqlite.js'
+import { waitFor } from '../helpers/wait.js'
+
+// Log compaction and InstallSnapshot in real nodes over the memory transport, with SQLite: the log
+// stays bounded, a member that missed more than the others keep in their logs is brought up to date
+// by a snapshot and the tail, and every history is the same, message for message, across restarts.
+
+const COMPACT_EVERY = 50
+const root = mkdtempSync(join(tmpdir(), 'demes-node-snapshot-'))
+let files = 0
+
+interface Member { name: string, privateKey: Ed25519PrivateKey, path: string, listen: string, storage: SqliteStorage, node: DemesNode, libp2p: DemesLibp2p, events: NodeEvent[], logs: string[] }
+
+const running: Member[] = []
+
+/** The node's logger (demes:test:NAME), also recording every line, so a test can see what the node did. */
+function recordingLogger (name: string, lines: string[]): Logger {
+  const base = defaultLogger().forComponent(`demes:test:${name}`)
+  const record = (formatter: unknown, ...args: unknown[]): void => { lines.push(format(String(formatter).replaceAll('%e', '%s'), ...args)) }
+  const log = (formatter: unknown, ...args: unknown[]): void => { record(formatter, ...args); base(formatter, ...args) }
+  return Object.assign(log, {
+    error: (formatter: unknown, ...args: unknown[]): void => { record(formatter, ...args); base.error(formatter, ...args) },
+    trace: base.trace,
+    enabled: base.enabled,
+    newScope: (scope: string) => base.newScope(scope)
+  })
+}
+
+/** A node on `path`, listening on `listen` (a restarted member keeps its address, so members restarted together find each other). */
+async function boot (name: string, privateKey: Ed25519PrivateKey, path: string, listen = `/memory/${crypto.randomUUID()}`): Promise<Member> {
+  const storage = SqliteStorage.open(path)
+  const libp2p = await createDemesLibp2p({ transport: 'memory', mdns: false, privateKey, listen: [listen] })
+  const logs: string[] = []
+  const node = new DemesNode({ libp2p, privateKey, name, profile: 'fast', logger: recordingLogger(name, logs), storage, compactEvery: COMPACT_EVERY })
+  const events: NodeEvent[] = []
+  node.subscribe(event => { events.push(event) })
+  await node.start()
+  const member = { name, privateKey, path, listen, storage, node, libp2p, events, logs }
+  running.push(member)
+  return member
+}
+
+async function startMember (name: string): Promise<Member> {
+  return boot(name, await generateKeyPair('Ed25519'), join(root, `n${files++}.db`))
+}
+
+async function stop (m: Member): Promise<void> {
+  running.splice(running.indexOf(m), 1)
+  await m.node.stop()
+  await m.libp2p.stop()
+  m.storage.close()
+}
+
+async function restart (m: Member): Promise<Member> {
+  return boot(m.name, m.privateKey, m.path, m.listen)
+}
+
+afterEach(async () => {
+  for (const m of running.splice(0)) {
+    await m.node.stop().catch(() => {})
+    await Promise.resolve(m.libp2p.stop()).catch(() => {})
+    m.storage.close()
+  }
+})
+
+afterAll(() => { rmSync(root, { recursive: true, force: true }) })
+
+/** Every message of the room as a member holds it: log index, id (sender:seq) and text, in order. */
+const history = (m: Member, roomId: string): string[] => m.node.messages(roomId, { limit: 1000 }).map(x => `${x.index} ${x.id} ${x.text}`)
+
+/** What a member's database holds for the room: log rows, the first one's index (the one after the snapshot when the log is empty) and the snapshot's index, read on a second connection. */
+function stored (m: Member, roomId: string): { logRows: number, firstLogIndex: number, snapshotIndex: number } {
+  const db = new Database(m.path, { readonly: true })
+  try {
+    const log = db.prepare('SELECT count(*) AS n, min(idx) AS first FROM log WHERE room_id = ?').get(roomId) as { n: number, first: number | null }
+    const snap = db.prepare('SELECT idx FROM snapshots WHERE room_id = ?').get(roomId) as { idx: number } | undefined
+    const snapshotIndex = snap?.idx ?? 0
+    return { logRows: log.n, firstLogIndex: log.first ?? snapshotIndex + 1, snapshotIndex }
+  } finally {
+    db.close()
+  }
+}
+
+/** Sends `count` messages from `m`, `parallel` at a time (each resolves once durable in its outbox). */
+async function sendMany (m: Member, roomId: string, prefix: string, count: number, parallel = 25): Promise<void> {
+  for (let i = 0; i < count; i += parallel) {
+    const batch = Array.from({ length: Math.min(parallel, count - i) }, (_, k) => m.node.send(roomId, `${prefix} ${i + k}`))
+    await Promise.all(batch)
+  }
+}
+
+async function roomOfThree (): Promise<{ roomId: string, alice: Member, bob: Member, carol: Member }> {
+  const [alice, bob, carol] = await Promise.all([startMember('alice'), startMember('bob'), startMember('carol')])
+  const { roomId } = await alice.node.createRoom('long-lived')
+  await waitFor(() => alice.node.room(roomId).host === alice.node.info().peerId)
+  for (const joiner of [bob, carol]) await joiner.node.join(await alice.node.createInvite(roomId))
+  return { roomId, alice, bob, carol }
+}
+
+describe('log compaction and InstallSnapshot between nodes (SQLite, memory transport)', () => {
+  test('logs stay bounded; a member that missed more than the logs hold gets a snapshot and the tail; histories match exactly, across restarts', async () => {
+    const { roomId, alice, bob, carol } = await roomOfThree()
+    await sendMany(alice, roomId, 'alice', 150)
+    await sendMany(bob, roomId, 'bob', 150)
+    await waitFor(() => [alice, bob, carol].every(m => history(m, roomId).length === 300), 60_000)
+    // Every member compacted: its log holds fewer than COMPACT_EVERY applied entries (plus what was not yet applied).
+    await waitFor(() => [alice, bob, carol].every(m => stored(m, roomId).snapshotIndex >= 300 - COMPACT_EVERY))
+    for (const m of [alice, bob, carol]) {
+      const s = stored(m, roomId)
+      expect(s.logRows).toBeLessThan(2 * COMPACT_EVERY)
+      expect(s.firstLogIndex).toBe(s.snapshotIndex + 1)
+    }
+
+    const carolLastIndex = carol.node.room(roomId).commitIndex
+    await stop(carol)
+    // One at a time: the host's pipelined appends to carol (queued by the network layer until she is
+    // back) then cover only the first few entries she misses, not all of them.
+    await sendMany(alice, roomId, 'while carol was away', 2 * COMPACT_EVERY + 30, 1)
+    await sendMany(bob, roomId, 'bob while carol was away', 20, 1)
+    await waitFor(() => [alice, bob].every(m => history(m, roomId).length === 450), 60_000)
+    await waitFor(() => [alice, bob].every(m => stored(m, roomId).snapshotIndex > carolLastIndex + COMPACT_EVERY))
+    // The entries carol lacks are gone from every log: only a snapshot can bring her up to date.
+    for (const m of [alice, bob]) expect(stored(m, roomId).firstLogIndex).toBeGreaterThan(carolLastIndex + 1)
+
+    const carol2 = await restart(carol)
+    await waitFor(() => history(carol2, roomId).length === 450, 60_000)
+    expect(carol2.logs.filter(line => line.includes('installed a snapshot'))).toHaveLength(1)
+    expect(history(carol2, roomId)).toEqual(history(alice, roomId))
+    expect(history(bob, roomId)).toEqual(history(alice, roomId))
+    // The messages carol missed were announced once each, in order.
+    const announced = carol2.events.flatMap(e => e.type === 'message' ? [e.message.index] : [])
+    expect(announced).toEqual(history(alice, roomId).slice(300).map(line => Number(line.split(' ')[0])))
+    expect(carol2.node.search(roomId, 'away 129').map(m => m.text)).toEqual(['while carol was away 129'])
+    await waitFor(() => stored(carol2, roomId).snapshotIndex > carolLastIndex)
+
+    // Everyone restarts from a compacted store: nothing lost, nothing applied twice, the room goes on.
+    const before = history(alice, roomId)
+    for (const m of [alice, bob, carol2]) await stop(m)
+    const again = await Promise.all([alice, bob, carol2].map(restart))
+    for (const m of again) {
+      expect(history(m, roomId)).toEqual(before)
+      expect(m.events.filter(e => e.type === 'message')).toEqual([])
+    }
+    await waitFor(() => again.some(m => m.node.room(roomId).host != null))
+    await again[2].node.send(roomId, 'after everything')
+    await waitFor(() => again.every(m => history(m, roomId).length === 451), 30_000)
+    expect(history(again[0], roomId)).toEqual(history(again[2], roomId))
+  }, 180_000)
+})
+
+describe('a history that lags a compacted log (SQLite)', () => {
+  test('messages compacted away before the history got them are completed from the snapshot on restart, once', async () => {
+    const alice = await startMember('alice')
+    const { roomId } = await alice.node.createRoom('alone')
+    await waitFor(() => alice.node.room(roomId).host === alice.node.info().peerId)
+    await sendMany(alice, roomId, 'message', 130)
+    await waitFor(() => history(alice, roomId).length === 130 && stored(alice, roomId).snapshotIndex > 100)
+    const before = history(alice, roomId)
+    const snapshotIndex = stored(alice, roomId).snapshotIndex
+    await stop(alice)
+    // As if a power loss took the history's last (unsynced) writes while the compaction had reached the disk.
+    const cut = Number(before[40].split(' ')[0])
+    const db = new Database(alice.path)
+    db.prepare('DELETE FROM messages WHERE idx > ?').run(cut)
+    db.prepare('UPDATE history_state SET applied = ?').run(cut)
+    db.close()
+
+    const alice2 = await restart(alice)
+    expect(history(alice2, roomId)).toEqual(before)
+    // Announced once each: those from the snapshot first, then those from the log after it.
+    const announced = alice2.events.flatMap(e => e.type === 'message' ? [e.message.index] : [])
+    expect(announced).toEqual(before.slice(41).map(line => Number(line.split(' ')[0])))
+    expect(announced.some(index => index <= snapshotIndex)).toBe(true)
+    expect(alice2.node.search(roomId, 'message 100').map(m => m.text)).toEqual(['message 100'])
+  }, 60_000)
+})
+
+describe('a hostile member cannot put forged messages into a history through a snapshot', () => {
+  test('a snapshot with a record whose signature does not match its sender is refused before anything changes', async () => {
+    const [alice, carol] = await Promise.all([startMember('alice'), startMember('carol')])
+    const { roomId } = await alice.node.createRoom('guarded')
+    await waitFor(() => alice.node.room(roomId).host === alice.node.info().peerId)
+    await carol.node.join(await alice.node.createInvite(roomId))
+    // Eve is invited legitimately, then sends carol a hand-made snapshot.
+    const eve = await startMember('eve')
+    await eve.node.join(await alice.node.createInvite(roomId))
+    await alice.node.send(roomId, 'honest')
+    await waitFor(() => history(carol, roomId).length === 1 && history(eve, roomId).length === 1)
+    const before = { room: carol.node.room(roomId), history: history(carol, roomId), stored: stored(carol, roomId) }
+
+    const aliceId = alice.node.info().peerId
+    const eveId = eve.node.info().peerId
+    const carolId = carol.node.info().peerId
+    const index = before.room.commitIndex + 20
+    const term = before.room.term + 1
+    const record = async (at: number, sender: string, seq: number, text: string): Promise<Entry> => {
+      // Eve can only sign with her own key: a record in alice's name carries eve's signature.
+      const signed = await signSubmission(eve.privateKey, roomId, { sender: eveId, seq, payload: encodeChatBody(text), sentAt: 0 })
+      return { index: at, term, type: EntryType.ENTRY_SUBMISSION, submission: { ...signed, sender }, prevHash: new Uint8Array(), hostSignature: new Uint8Array() }
+    }
+    const data = encodeRecords([await record(index - 2, eveId, 1, 'eve, honestly signed'), await record(index - 1, aliceId, 99, 'alice never wrote this')])
+    const config = alice.node.room(roomId).members
+    eve.libp2p.services.demes.send(carolId, roomId, {
+      term,
+      from: eveId,
+      to: carolId,
+      installSnapshot: {
+        index,
+        term,
+        offset: 0,
+        data: data as Uint8Array<ArrayBuffer>,
+        done: true,
+        meta: { index, term, config: { voters: config.filter(m => m.role === 'voter').map(m => m.peerId), learners: [] }, configIndex: 1, senderSeqs: [{ sender: eveId, seq: 1 }] }
+      }
+    })
+    await new Promise(resolve => setTimeout(resolve, 500))
+
+    // Nothing changed: no forged message, no term bump, no snapshot, the same commit index.
+    expect(history(carol, roomId)).toEqual(before.history)
+    expect(carol.node.room(roomId).term).toBe(before.room.term)
+    expect(carol.node.room(roomId).commitIndex).toBe(before.room.commitIndex)
+    expect(stored(carol, roomId)).toEqual(before.stored)
+    // The room carries on.
+    await alice.node.send(roomId, 'still honest')
+    await waitFor(() => history(carol, roomId).length === 2)
+    expect(history(carol, roomId).map(line => line.split(' ').slice(2).join(' '))).toEqual(['honest', 'still honest'])
+  }, 60_000)
+})
