@@ -11,6 +11,7 @@ import { createDemesLibp2p, type DemesLibp2p } from '../../src/net/node.js'
 import { DemesNode } from '../../src/node/node.js'
 import { SqliteStorage } from '../../src/store/sqlite.js'
 import { MemoryStorage, type Storage } from '../../src/store/storage.js'
+import { rewriteAsVersion1 } from '../helpers/v1-database.js'
 import { waitFor } from '../helpers/wait.js'
 
 // The chat history lives in storage: a restarted node serves it at once, does not apply again what
@@ -164,11 +165,8 @@ describe('chat history that lags the log (SQLite)', () => {
     const { alice, roomId } = await roomWithMessages('sqlite', 25)
     const before = all(alice, roomId)
     await stop(alice)
-    // Back to the version-1 schema: the log is all there is.
-    const db = new Database((alice.storage as SqliteStorage).path)
-    db.exec('DROP TRIGGER messages_fts_insert; DROP TRIGGER messages_fts_delete; DROP TABLE messages_fts; DROP TABLE messages; DROP TABLE history_state')
-    db.pragma('user_version = 1')
-    db.close()
+    // The same rooms and logs in a version-1 database (written by hand): the log is all there is.
+    rewriteAsVersion1((alice.storage as SqliteStorage).path)
 
     const alice2 = await restart(alice)
     expect(messageEvents(alice2)).toEqual(before.map(m => m.index))

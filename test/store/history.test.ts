@@ -9,6 +9,7 @@ import { MemoryRoomHistory, SearchQueryError } from '../../src/store/history.js'
 import { SCHEMA_VERSION, SqliteStorage, StorageError } from '../../src/store/sqlite.js'
 import { MemoryStorage, type Storage } from '../../src/store/storage.js'
 import { message, messages, roomHistorySuite } from './history-suite.js'
+import { createVersion1Database } from '../helpers/v1-database.js'
 import { entries } from './suite.js'
 
 const root = mkdtempSync(join(tmpdir(), 'demes-history-'))
@@ -56,23 +57,12 @@ describe('SQLite history', () => {
 
   test('a version-1 database (log, no history) is migrated: the rooms and logs are kept, the history starts empty', () => {
     const path = newPath()
-    const db = new Database(path)
-    // The version-1 schema as the first release wrote it.
-    db.pragma('journal_mode = WAL')
-    db.exec(`
-      CREATE TABLE rooms (room_id TEXT PRIMARY KEY, name TEXT NOT NULL, created_at INTEGER NOT NULL) STRICT;
-      CREATE TABLE hard_state (room_id TEXT PRIMARY KEY REFERENCES rooms (room_id), term INTEGER NOT NULL, vote TEXT NOT NULL, commit_index INTEGER NOT NULL, last_seq INTEGER NOT NULL) STRICT;
-      CREATE TABLE log (room_id TEXT NOT NULL REFERENCES rooms (room_id), idx INTEGER NOT NULL, term INTEGER NOT NULL, entry BLOB NOT NULL, PRIMARY KEY (room_id, idx)) STRICT, WITHOUT ROWID;
-      CREATE TABLE outbox (room_id TEXT NOT NULL REFERENCES rooms (room_id), seq INTEGER NOT NULL, submission BLOB NOT NULL, PRIMARY KEY (room_id, seq)) STRICT, WITHOUT ROWID;
-      CREATE TABLE peer_addrs (peer_id TEXT NOT NULL, position INTEGER NOT NULL, addr TEXT NOT NULL, PRIMARY KEY (peer_id, position)) STRICT, WITHOUT ROWID;
-    `)
-    db.prepare('INSERT INTO rooms VALUES (?, ?, ?)').run('old-room', 'from version 1', 1)
-    db.prepare('INSERT INTO hard_state VALUES (?, ?, ?, ?, ?)').run('old-room', 2, '', 20, 0)
-    const insert = db.prepare('INSERT INTO log VALUES (?, ?, ?, ?)')
-    for (const e of entries(1, 20, 2)) insert.run('old-room', e.index, e.term, Buffer.from(Entry.encode(e)))
-    db.pragma('application_id = 1147489619') // 0x44654d53
-    db.pragma('user_version = 1')
-    db.close()
+    createVersion1Database(path, db => {
+      db.prepare('INSERT INTO rooms VALUES (?, ?, ?)').run('old-room', 'from version 1', 1)
+      db.prepare('INSERT INTO hard_state VALUES (?, ?, ?, ?, ?)').run('old-room', 2, '', 20, 0)
+      const insert = db.prepare('INSERT INTO log VALUES (?, ?, ?, ?)')
+      for (const e of entries(1, 20, 2)) insert.run('old-room', e.index, e.term, Buffer.from(Entry.encode(e)))
+    })
 
     const storage = open(path)
     expect(storage.rooms()).toEqual([{ roomId: 'old-room', name: 'from version 1' }])
