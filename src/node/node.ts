@@ -72,6 +72,8 @@ interface Room {
   incomingSnapshot: IncomingSnapshotCheck
   /** The room's durable store (its snapshot is read back from here, piece by piece). */
   store: RoomStore
+  /** The last snapshot chunk refused and why: a host resends it every round, and it is logged once. */
+  refusedSnapshot: string
 }
 
 /**
@@ -355,7 +357,7 @@ export class DemesNode implements DemesNodeApi {
       send: message => { this.libp2p.services.demes.send(message.to, roomId, message) },
       ...(this.compactEvery > 0 ? { compaction: { every: this.compactEvery, data: encodeRecords } } : {})
     })
-    const room: Room = { roomId, name, driver, chat, sequenced: new Map(), introducedBy: new Set(), wasMember: false, incomingSnapshot, store }
+    const room: Room = { roomId, name, driver, chat, sequenced: new Map(), introducedBy: new Set(), wasMember: false, incomingSnapshot, store, refusedSnapshot: '' }
     // A history behind the stored snapshot (written without fsync, or failed to be written) is
     // completed from the snapshot's records before the log after it is applied.
     const snapshot = driver.snapshot()
@@ -444,7 +446,9 @@ export class DemesNode implements DemesNodeApi {
     if (message.installSnapshot != null) {
       const checked = room.incomingSnapshot.check(message.installSnapshot)
       if (!checked.ok) {
-        this.log('room %s: rejected a snapshot chunk from %s: %s', roomId, message.from, checked.reason)
+        const refused = `${message.from} ${checked.reason}`
+        if (room.refusedSnapshot !== refused) this.log('room %s: rejected a snapshot chunk from %s: %s', roomId, message.from, checked.reason)
+        room.refusedSnapshot = refused
         return
       }
       message = { ...message, installSnapshot: checked.chunk }

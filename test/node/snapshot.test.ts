@@ -164,6 +164,23 @@ describe('log compaction and InstallSnapshot between nodes (SQLite, memory trans
   }, 180_000)
 })
 
+describe('joining a compacted room', () => {
+  test('a new member gets the history by snapshot and the tail, and can write', async () => {
+    const alice = await startMember('alice')
+    const { roomId } = await alice.node.createRoom('old room')
+    await waitFor(() => alice.node.room(roomId).host === alice.node.info().peerId)
+    await sendMany(alice, roomId, 'before bob', 3 * COMPACT_EVERY + 7)
+    await waitFor(() => stored(alice, roomId).snapshotIndex > 2 * COMPACT_EVERY)
+    const bob = await startMember('bob')
+    await bob.node.join(await alice.node.createInvite(roomId))
+    await waitFor(() => history(bob, roomId).length === 3 * COMPACT_EVERY + 7)
+    expect(bob.logs.filter(line => line.includes('installed a snapshot'))).toHaveLength(1)
+    await bob.node.send(roomId, 'hello from bob')
+    await waitFor(() => history(alice, roomId).length === 3 * COMPACT_EVERY + 8 && history(bob, roomId).length === 3 * COMPACT_EVERY + 8)
+    expect(history(bob, roomId)).toEqual(history(alice, roomId))
+  }, 60_000)
+})
+
 describe('a history that lags a compacted log (SQLite)', () => {
   test('messages compacted away before the history got them are completed from the snapshot on restart, once', async () => {
     const alice = await startMember('alice')
