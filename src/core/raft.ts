@@ -61,6 +61,13 @@ export class RaftCore {
   private transfer: { target: string, deadline: number } | null = null
   /** Host only: submissions that arrived ahead of a missing seq, per sender (bounded). */
   private heldSubmissions = new Map<string, Map<number, Submission>>()
+  /**
+   * Submissions sent to this member while it campaigns after a handover (the voters forward their
+   * outboxes with their votes): appended right after the no-op if it wins, so that the first
+   * replication round of the new term already carries them. Volatile: the senders keep them in their
+   * outboxes and resend to whoever wins.
+   */
+  private candidateSubmissions: Submission[] = []
   private heartbeatRound = 0
   /** When the latest configuration committed (host only): bounds how long removed members are still served. */
   private configCommittedAt = 0
@@ -402,6 +409,7 @@ export class RaftCore {
     this.transfer = null
     this.progress = new Map()
     this.heldSubmissions = new Map()
+    this.candidateSubmissions = []
     this.setLeader(leader)
     if (changed) this.events.push({ type: 'role', role: 'follower', term: this.term })
     this.resetElectionTimer()
@@ -419,6 +427,7 @@ export class RaftCore {
     this.vote = this.id
     this.hardStateDirty = true
     this.role = 'candidate'
+    this.candidateSubmissions = []
     this.setLeader(null)
     this.events.push({ type: 'role', role: 'candidate', term: this.term })
     this.startElection(this.term, false, transfer)
@@ -448,6 +457,9 @@ export class RaftCore {
     this.heartbeatDeadline = this.now + this.opts.timing.heartbeatIntervalMs
     // A no-op of the new term lets entries of earlier terms commit (Raft §5.4.2, §8).
     this.appendLocal([{ index: this.log.lastIndex() + 1, term: this.term, type: EntryType.ENTRY_NOOP, prevHash: EMPTY_BYTES, hostSignature: EMPTY_BYTES }])
+    const forwarded = this.candidateSubmissions
+    this.candidateSubmissions = []
+    this.appendSubmissions(forwarded.filter(s => isMember(this.log.latestConfig(), s.sender)))
     this.broadcastHeartbeat()
     this.flushOutbox()
   }
@@ -519,6 +531,12 @@ export class RaftCore {
         this.vote = m.from
         this.hardStateDirty = true
         this.resetElectionTimer()
+        // A handover's target nearly always wins: hand it every submission its log lacks with the vote
+        // (the old host refused them during the handover; the target drops what it already has).
+        if (rv.transfer) {
+          this.outboxSentThrough = this.log.lastSeq(this.id)
+          this.sendOutboxTo(m.from)
+        }
       }
     } else {
       this.send(m.from, { voteResponse: { granted: false, preVote: rv.preVote } })
@@ -827,6 +845,11 @@ export class RaftCore {
   }
 
   private handleSubmit (from: string, submissions: Submission[]): void {
+    if (this.role === 'candidate' && isMember(this.log.latestConfig(), from)) {
+      const room = this.opts.limits.maxSubmitBatch * 4 - this.candidateSubmissions.length
+      this.candidateSubmissions.push(...submissions.slice(0, Math.max(0, room)))
+      return
+    }
     if (this.role !== 'leader') {
       this.reject(from, 'not-host')
       return
@@ -1133,10 +1156,14 @@ export class RaftCore {
       return
     }
     if (this.leader == null) return
+    this.sendOutboxTo(this.leader)
+  }
+
+  private sendOutboxTo (to: string): void {
     const { maxSubmitBatch } = this.opts.limits
     const pending = this.outboxAfter(Math.max(this.outboxSentThrough, this.log.lastSeq(this.id)), maxSubmitBatch * 4)
     for (let i = 0; i < pending.length; i += maxSubmitBatch) {
-      this.send(this.leader, { submit: { submissions: pending.slice(i, i + maxSubmitBatch) } })
+      this.send(to, { submit: { submissions: pending.slice(i, i + maxSubmitBatch) } })
     }
     if (pending.length > 0) this.outboxSentThrough = pending[pending.length - 1].seq
   }

@@ -814,6 +814,30 @@ describe('§3.10 leadership transfer', () => {
     ])
   })
 
+  test('voters hand their pending submissions to a handover target with their vote; it appends them right after its no-op', () => {
+    // c has a submission pending (its host a is being replaced); b is the handover target.
+    const c = followerOf('c', 'a', 2, 0)
+    expect(c.propose(new TextEncoder().encode('during the handover'), 1)).toMatchObject({ ok: true, seq: 1 })
+    take(c)
+    const b = followerOf('b', 'a', 2, 0)
+    b.step(msg('a', 'b', 2, { timeoutNow: {} }), 2)
+    take(b)
+    c.step(msg('b', 'c', 3, requestVote(1, 1, false, true)), 3)
+    const vote = take(c)
+    expect(to(vote, 'b').map(m => Object.keys(m).filter(k => !['term', 'from', 'to'].includes(k) && (m as any)[k] != null))).toEqual([['voteResponse'], ['submit']])
+    // The candidate holds the forwarded submission; the vote makes it host.
+    for (const m of to(vote, 'b')) b.step(m, 4)
+    const won = take(b)
+    expect(b.status()).toMatchObject({ role: 'leader', term: 3 })
+    expect(won.entries.map(e => [e.index, e.type, e.submission?.sender ?? null])).toEqual([[2, EntryType.ENTRY_NOOP, null], [3, EntryType.ENTRY_SUBMISSION, 'c']])
+    // A plain (non-transfer) vote forwards nothing.
+    const d = followerOf('c', 'a', 2, 0)
+    d.propose(new TextEncoder().encode('x'), 1)
+    take(d)
+    d.step(msg('b', 'c', 3, requestVote(1, 1)), 3000)
+    expect(to(take(d), 'b').filter(m => m.submit != null)).toEqual([])
+  })
+
   test("TimeoutNow from a member that is not the host is refused ('not-host')", () => {
     const b = followerOf('b', 'a', 2, 0)
     b.step(msg('c', 'b', 2, { timeoutNow: {} }), 1)
