@@ -22,6 +22,16 @@ export function encodeSnapshot (app: AppState, index: number): Uint8Array {
   return new TextEncoder().encode(app.slice(0, index).join('\n'))
 }
 
+/**
+ * What the application state gained from `from` through `index`, such that the stored data of the
+ * snapshot at `from` followed by these bytes is the data of the snapshot at `index` (compact with
+ * `appends`, as an append-only chat history does).
+ */
+export function encodeSnapshotSince (app: AppState, from: number, index: number): Uint8Array {
+  const part = app.slice(from, index).join('\n')
+  return new TextEncoder().encode(from > 0 && part !== '' ? `\n${part}` : part)
+}
+
 export function decodeSnapshot (data: Uint8Array): AppState {
   const text = new TextDecoder().decode(data)
   return text === '' ? [] : text.split('\n')

@@ -91,7 +91,9 @@ export class InvariantChecker implements ReadyObserver {
       const { meta, install } = rd.snapshot
       if (install) this.installs++
       else this.compactions++
-      this.checkSnapshot(node, meta, rd.snapshot.data ?? node.durable.snapshot?.data, install ? 'install' : 'compaction', fail)
+      // What the store now holds (a compaction may hand over only the appended part of the data).
+      const stored = node.durable.snapshot
+      this.checkSnapshot(node, meta, stored?.meta.index === meta.index ? stored.data : undefined, install ? 'install' : 'compaction', fail)
       if (install) {
         // A snapshot brings committed state this member has not applied: never a second time below it.
         if (meta.index <= state.index) fail('snapshot-regress', `${node.id} installed snapshot ${meta.index} after applying through ${state.index}`)

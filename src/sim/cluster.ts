@@ -6,7 +6,7 @@ import { seededRng, subSeed, type Rng } from '../core/rng.js'
 import type { ProposeResult, Ready } from '../core/types.js'
 import { EventQueue } from './queue.js'
 import { MemoryStore } from '../store/memory.js'
-import { decodeSnapshot, digest, encodeSnapshot, type AppState } from './app.js'
+import { decodeSnapshot, digest, encodeSnapshot, encodeSnapshotSince, type AppState } from './app.js'
 
 
 /** Where in the driver contract a crash can hit (see SimCluster.crashAt). */
@@ -57,6 +57,8 @@ export interface ClusterOptions {
    * a random applied index (seeded). Absent: no member ever compacts.
    */
   compactEvery?: number
+  /** Compaction hands the core only what the application gained since the last snapshot (compact's `appends`), and the store appends it. */
+  compactAppends?: boolean
 }
 
 export interface ReadyObserver {
@@ -355,7 +357,8 @@ export class SimCluster {
     const snapshotIndex = core.snapshot().index
     if (every == null || node.app.length - snapshotIndex < every) return
     const index = this.compactRng.int(snapshotIndex + 1, node.app.length)
-    core.compact(index, encodeSnapshot(node.app, index))
+    if (this.opts.compactAppends === true) core.compact(index, encodeSnapshotSince(node.app, snapshotIndex, index), { appends: true })
+    else core.compact(index, encodeSnapshot(node.app, index))
   }
 
   private route (message: RaftMessage): void {

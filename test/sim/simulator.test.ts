@@ -9,7 +9,7 @@ import { BUG_KNOBS, DEFAULT_LIMITS, TIMING_PROFILES, type BugKnob, type coreOpti
 import type { Ready } from '../../src/core/types.js'
 import { SimCluster, type SimNode } from '../../src/sim/cluster.js'
 import { InvariantChecker } from '../../src/sim/checker.js'
-import { digest, encodeSnapshot } from '../../src/sim/app.js'
+import { decodeSnapshot, digest, encodeSnapshot } from '../../src/sim/app.js'
 import { runSeed } from '../../src/sim/run.js'
 
 const EMPTY = new Uint8Array(0)
@@ -233,7 +233,7 @@ describe('snapshots in the simulator', () => {
   const LOSSY = { delayMs: 2, jitterMs: 8, loss: 0.1, duplicate: 0.1 }
 
   /** Five members compacting every 5 applied entries, snapshot chunks of 32 bytes; n1 leads. */
-  function compacting (link = { delayMs: 2, jitterMs: 0, loss: 0, duplicate: 0 }, bugs: BugKnob[] = [], chunkBytes = 32): { cluster: SimCluster, checker: InvariantChecker } {
+  function compacting (link = { delayMs: 2, jitterMs: 0, loss: 0, duplicate: 0 }, bugs: BugKnob[] = [], chunkBytes = 32, compactAppends = false): { cluster: SimCluster, checker: InvariantChecker } {
     const checker = new InvariantChecker()
     const cluster = new SimCluster({
       seed: 5,
@@ -241,7 +241,8 @@ describe('snapshots in the simulator', () => {
       core: () => ({ timing: TIMING_PROFILES.fast, succession: 'ranked', limits: { ...DEFAULT_LIMITS, maxSnapshotChunkBytes: chunkBytes }, bugs: new Set(bugs) }),
       link,
       observers: [checker],
-      compactEvery: 5
+      compactEvery: 5,
+      compactAppends
     })
     cluster.campaign('n1')
     cluster.runFor(100)
@@ -321,6 +322,28 @@ describe('snapshots in the simulator', () => {
     expect(checker.violations).toEqual([])
   })
 
+  test('append-only compaction: the store appends each new part; installs and restarts see the whole state', () => {
+    const { cluster, checker } = compacting(LOSSY, [], 32, true)
+    cluster.isolate('n5')
+    submit(cluster, 30)
+    cluster.runFor(100)
+    cluster.heal()
+    expect(cluster.runUntilTrue(() => cluster.core('n5').status().commitIndex === cluster.core('n1').status().commitIndex, 5000)).toBe(true)
+    cluster.crash('n2')
+    cluster.start('n2')
+    cluster.runFor(200)
+    expect(checker.compactions).toBeGreaterThan(5)
+    expect(checker.installs).toBeGreaterThan(0)
+    for (const id of ['n1', 'n2', 'n5']) {
+      const stored = cluster.node(id).durable.snapshot
+      expect(stored).toBeDefined()
+      expect(decodeSnapshot(stored?.data as Uint8Array)).toEqual(cluster.node(id).app.slice(0, stored?.meta.index))
+    }
+    sameApp(cluster, 'n5', 'n1')
+    sameApp(cluster, 'n2', 'n1')
+    expect(checker.violations).toEqual([])
+  })
+
   test('a member added to a compacted room gets the snapshot, catches up and is promoted; its submissions commit once', () => {
     const { cluster, checker } = compacting(LOSSY)
     submit(cluster, 30)
@@ -377,14 +400,16 @@ describe('the invariant checker can fail', () => {
 
   /**
    * A quiet cluster (nobody ticks within 0 ms) whose nodes serve as the checker's subjects. Their
-   * application state starts empty; `feed` applies a made-up Ready to it as the driver would, then
-   * shows it to the checker.
+   * application state starts empty; `feed` stores and applies a made-up Ready as the driver would,
+   * then shows it to the checker.
    */
   function subjects (): { cluster: SimCluster, checker: InvariantChecker, feed: (node: SimNode, rd: Ready) => void } {
     const cluster = new SimCluster({ seed: 1, voters: ['a', 'b', 'c'] })
     for (const node of cluster.nodes.values()) node.app = []
     const checker = new InvariantChecker()
     const feed = (node: SimNode, rd: Ready): void => {
+      // The store keeps what a compaction hands it.
+      if (rd.snapshot?.data != null) node.durable.snapshot = { meta: rd.snapshot.meta, data: rd.snapshot.data }
       for (const entry of rd.committed) {
         node.app.length = entry.index - 1
         node.app.push(digest(entry))
