@@ -113,4 +113,6 @@ export interface DaemonOptions {
   profile: 'default' | 'fast'
   /** Where rooms are kept: 'sqlite' (DIR/demes.db, the default) or 'memory' (gone when the node stops; tests and benchmarks). */
   store?: 'sqlite' | 'memory'
+  /** Applied entries between log compactions (DemesNodeOptions.compactEvery); 0 never; default the node's. */
+  compactEvery?: number
 }

@@ -43,7 +43,7 @@ export async function startDaemon (opts: DaemonOptions): Promise<RunningDaemon> 
     storage.close()
     throw err
   }
-  const node = new DemesNode({ libp2p, privateKey: identity.privateKey, name: opts.name, profile: opts.profile, logger: log, storage })
+  const node = new DemesNode({ libp2p, privateKey: identity.privateKey, name: opts.name, profile: opts.profile, logger: log, storage, ...(opts.compactEvery != null ? { compactEvery: opts.compactEvery } : {}) })
   try {
     await node.start()
   } catch (err) {

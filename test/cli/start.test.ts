@@ -89,6 +89,15 @@ describe('resolveStartOptions', () => {
     expect(() => resolveStartOptions(flags, env, SYS)).toThrow(new UsageError(message))
   })
 
+  test('--compact-every / DEMES_COMPACT_EVERY: an integer from 0 (never); absent keeps the node\'s default', () => {
+    expect(resolveStartOptions({ compactEvery: '50' }, { DEMES_COMPACT_EVERY: '7' }, SYS).compactEvery).toBe(50)
+    expect(resolveStartOptions({}, { DEMES_COMPACT_EVERY: '0' }, SYS).compactEvery).toBe(0)
+    expect(resolveStartOptions({}, {}, SYS)).not.toHaveProperty('compactEvery')
+    for (const bad of ['-1', '1.5', 'ten', '1e3', '1000000001']) {
+      expect(() => resolveStartOptions({ compactEvery: bad }, {}, SYS)).toThrow(new UsageError(`invalid compact-every ${JSON.stringify(bad)} (expected an integer from 0, never, to 1000000000)`))
+    }
+  })
+
   test('DEMES_API may be written as the client commands read it, http://HOST:PORT', () => {
     expect(resolveStartOptions({}, { DEMES_API: 'http://127.0.0.1:7421/' }, SYS).api).toBe('127.0.0.1:7421')
   })
@@ -121,6 +130,14 @@ describe('demes start', () => {
       profile: 'fast',
       store: 'sqlite'
     }])
+  })
+
+  test('--compact-every reaches runDaemon as a number; a bad value exits 2', async () => {
+    expect((await start(['--compact-every', '25'])).options[0].compactEvery).toBe(25)
+    const bad = await start(['--compact-every', 'often'])
+    expect(bad.code).toBe(2)
+    expect(bad.err).toContain('invalid compact-every "often"')
+    expect(bad.options).toEqual([])
   })
 
   test('mDNS: on by default, off by DEMES_MDNS=0, back on by --mdns', async () => {

@@ -11,6 +11,8 @@ export const DEFAULT_LISTEN = ['/ip4/0.0.0.0/tcp/4001', '/ip6/::/tcp/4001']
 export const DEFAULT_API = '127.0.0.1:7420'
 export const PROFILES = ['default', 'fast'] as const
 export const STORES = ['sqlite', 'memory'] as const
+/** Bound on --compact-every: beyond this the log would be as good as never compacted. */
+export const MAX_COMPACT_EVERY = 1_000_000_000
 
 /** `demes start` flags as parsed; undefined means "not given on the command line". */
 export interface StartFlags {
@@ -22,6 +24,7 @@ export interface StartFlags {
   name?: string
   profile?: string
   store?: string
+  compactEvery?: string
 }
 
 /** The machine facts defaults are made of; injected so that resolution is a pure function. */
@@ -41,7 +44,8 @@ export function systemDefaults (): SystemDefaults {
 
 /**
  * Resolves DaemonOptions: flag > environment (DEMES_HOME, DEMES_LISTEN and DEMES_BOOTSTRAP
- * comma-separated, DEMES_MDNS=0/1, DEMES_API, DEMES_NAME, DEMES_PROFILE, DEMES_STORE) > default. Empty
+ * comma-separated, DEMES_MDNS=0/1, DEMES_API, DEMES_NAME, DEMES_PROFILE, DEMES_STORE,
+ * DEMES_COMPACT_EVERY) > default. Empty
  * environment variables count as unset. Throws UsageError with a one-line reason for a bad value.
  */
 export function resolveStartOptions (flags: StartFlags, env: Record<string, string | undefined>, sys: SystemDefaults = systemDefaults()): DaemonOptions {
@@ -64,6 +68,7 @@ export function resolveStartOptions (flags: StartFlags, env: Record<string, stri
   const name = nonEmpty(flags.name) ?? fromEnv('DEMES_NAME') ?? (nonEmpty(sys.hostname) ?? nonEmpty(sys.username) ?? 'demes')
   const profile = nonEmpty(flags.profile) ?? fromEnv('DEMES_PROFILE') ?? 'default'
   const store = nonEmpty(flags.store) ?? fromEnv('DEMES_STORE') ?? 'sqlite'
+  const compactEvery = parseCompactEvery(nonEmpty(flags.compactEvery) ?? fromEnv('DEMES_COMPACT_EVERY'))
 
   if (!(PROFILES as readonly string[]).includes(profile)) {
     throw new UsageError(`invalid profile ${JSON.stringify(profile)} (expected ${PROFILES.join(' or ')})`)
@@ -76,7 +81,20 @@ export function resolveStartOptions (flags: StartFlags, env: Record<string, stri
   for (const addr of bootstrap) checkMultiaddr(addr, 'bootstrap')
   if (listen.length === 0) throw new UsageError('no listen address')
 
-  return { dataDir, listen, bootstrap, mdns, api, name, profile: profile as DaemonOptions['profile'], store: store as NonNullable<DaemonOptions['store']> }
+  return {
+    dataDir, listen, bootstrap, mdns, api, name, profile: profile as DaemonOptions['profile'], store: store as NonNullable<DaemonOptions['store']>,
+    ...(compactEvery != null ? { compactEvery } : {})
+  }
+}
+
+/** Applied log entries between compactions: an integer from 0 (never) to MAX_COMPACT_EVERY; undefined keeps the node's default. */
+function parseCompactEvery (value: string | undefined): number | undefined {
+  if (value == null) return undefined
+  const n = Number(value)
+  if (!/^[0-9]+$/.test(value) || !Number.isSafeInteger(n) || n > MAX_COMPACT_EVERY) {
+    throw new UsageError(`invalid compact-every ${JSON.stringify(value)} (expected an integer from 0, never, to ${MAX_COMPACT_EVERY})`)
+  }
+  return n
 }
 
 /**
@@ -132,6 +150,7 @@ export function register (parent: Command, io: Io, runDaemon?: RunDaemon): void 
     .option('--name <name>', 'your display name (env DEMES_NAME; default the host name)')
     .option('--profile <profile>', `timing profile: ${PROFILES.join(' or ')} (env DEMES_PROFILE; default default)`)
     .option('--store <store>', `where rooms are kept: ${STORES.join(' or ')}; memory keeps nothing after the node stops (env DEMES_STORE; default sqlite)`)
+    .option('--compact-every <n>', 'compact a room\'s log once this many applied entries follow its snapshot; 0 never (env DEMES_COMPACT_EVERY; default 10000)')
     .action(async (flags: StartFlags) => {
       const options = resolveStartOptions(flags, io.env)
       const run = runDaemon ?? (await import('../../node/daemon.js')).runDaemon
