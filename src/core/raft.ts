@@ -693,6 +693,9 @@ export class RaftCore {
     }
     const receiving = this.incomingSnapshot as NonNullable<RaftCore['incomingSnapshot']>
     this.snapshotChunks.push({ index: is.index, term: is.term, offset: is.offset, data: is.data })
+    // The host compacted only committed entries: its commit index is at least the snapshot's, which
+    // shows a member catching up by snapshot its progress as AppendEntries would (status()).
+    this.hostCommitIndex = Math.max(this.hostCommitIndex, is.index)
     receiving.offset += is.data.byteLength
     if (!is.done) {
       respond(receiving.offset, 0)
