@@ -22,8 +22,16 @@ export interface RoomDriverOptions {
 /**
  * When and with what the driver compacts the log: once at least `every` applied entries follow the
  * snapshot, it compacts through the last applied entry, with `data(entries)` (the application state
- * those entries added) appended to the snapshot's data.
+ * those entries added) appended to the snapshot's data. While this member (as host) is sending its
+ * snapshot to a member, it waits until DEFER_WHILE_SENDING × `every` entries follow the snapshot.
  */
+/**
+ * A new snapshot restarts every transfer in progress from offset 0, so a host compacts less often
+ * while it sends one: a member whose transfer takes longer than `every` entries still finishes, and
+ * the log stays bounded (by this many times `every`) even if the transfer never does.
+ */
+export const DEFER_WHILE_SENDING = 4
+
 export interface CompactionPolicy {
   every: number
   data: (entries: readonly Entry[]) => Uint8Array
@@ -222,10 +230,19 @@ export class RoomDriver extends EventEmitter<RoomDriverEvents> {
     const policy = this.compaction
     if (policy == null || this.stopped) return
     const from = this.core.snapshot().index
-    if (this.applied - from < policy.every) return
+    const since = this.applied - from
+    if (since < policy.every) return
+    if (since < DEFER_WHILE_SENDING * policy.every && this.sendingSnapshot()) return
     const data = policy.data(this.core.entries(from + 1, this.applied))
     // 'snapshot-pending' (an install waits to be stored) is retried after a later Ready.
     this.core.compact(this.applied, data, { appends: true })
+  }
+
+  /** This member is host and some member's progress is a snapshot transfer. */
+  private sendingSnapshot (): boolean {
+    if (this.core.status().role !== 'leader') return false
+    const { voters, learners } = this.core.configuration()
+    return [...voters, ...learners].some(id => this.core.progressOf(id)?.state === 'snapshot')
   }
 
   /** The core already handed out this Ready; without it on disk the room cannot go on safely. */
