@@ -3,8 +3,10 @@ import { mkdtempSync, readFileSync, rmSync, statSync, truncateSync, writeFileSyn
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
+import fc from 'fast-check'
+import type { Ready } from '../../src/core/types.js'
 import { SCHEMA_VERSION, SqliteRoomStore, SqliteStorage, StorageError } from '../../src/store/sqlite.js'
-import type { RoomStore } from '../../src/store/memory.js'
+import { MemoryStore, type RoomStore } from '../../src/store/memory.js'
 import { entries, meta, pattern, readAll, ready, roomStoreSuite, submission } from './suite.js'
 
 const root = mkdtempSync(join(tmpdir(), 'demes-sqlite-'))
@@ -209,6 +211,61 @@ describe('SqliteStorage', () => {
     expectFailure('UPDATE snapshots SET idx = 11', s => s.load(), /metadata \(10\/1\) does not match its row \(11\/1\)/)
     expectFailure('UPDATE snapshots SET size = -1', s => s.read(10, 0, 10), /malformed index, term, generation or size/)
     expectFailure('DELETE FROM log WHERE idx = 11', s => s.load(), /log entry 12: expected index 11/)
+  })
+
+  test('SQLite and MemoryStore agree on any valid sequence of Readys with compactions, chunks and installs (property)', () => {
+    // Each step is a choice interpreted against what the reference (MemoryStore) holds, so every Ready is valid.
+    const step = fc.record({
+      kind: fc.constantFrom('entries', 'entries', 'compact', 'chunk', 'chunk', 'chunk', 'install', 'hard'),
+      at: fc.double({ min: 0, max: 1, noNaN: true }),
+      count: fc.nat(6),
+      term: fc.integer({ min: 1, max: 5 }),
+      bytes: fc.nat(3000),
+      flag: fc.boolean(),
+      restart: fc.integer({ min: 0, max: 4 })
+    })
+    fc.assert(fc.property(fc.array(step, { minLength: 8, maxLength: 40 }), steps => {
+      const reference = new MemoryStore()
+      const path = newPath()
+      const storage = open(path)
+      storage.createRoom('r', 'parity')
+      const store = storage.roomStore('r')
+      let seed = 0
+      for (const s of steps) {
+        const base = reference.snapshot?.meta.index ?? 0
+        const last = base + reference.entries.length
+        const termAt = (i: number): number => i === base ? (reference.snapshot?.meta.term ?? 0) : reference.entries[i - base - 1].term
+        const incoming = (reference as unknown as { incoming?: { index: number, term: number, size: number } }).incoming
+        /** One of `n` choices (0..n-1) by s.at. */
+        const pick = (n: number): number => Math.min(n - 1, Math.floor(s.at * n))
+        let rd: Ready | undefined
+        if (s.kind === 'entries') {
+          const first = base + 1 + pick(last - base + 1)
+          rd = ready({ entries: entries(first, first + s.count, Math.max(s.term, first > base + 1 ? termAt(first - 1) : 0)) })
+        } else if (s.kind === 'compact' && last > base) {
+          const index = base + 1 + pick(last - base)
+          rd = ready({ snapshot: { meta: meta(index, termAt(index)), data: pattern(s.bytes, seed++), install: false, keepTail: true, ...(s.flag ? { appendsTo: base } : {}) } })
+        } else if (s.kind === 'chunk') {
+          const fresh = incoming == null || s.restart === 0
+          const index = fresh ? base + 1 + s.count : incoming.index
+          // A fresh snapshot matches the stored log at its index half the time (an install then keeps the tail).
+          const term = !fresh ? incoming.term : index <= last && s.flag ? termAt(index) : s.term
+          rd = ready({ snapshotChunks: [{ index, term, offset: fresh ? 0 : incoming.size, data: pattern(s.bytes, seed++) }] })
+        } else if (s.kind === 'install' && incoming != null && incoming.index > base) {
+          const keepTail = incoming.index <= last && termAt(incoming.index) === incoming.term
+          rd = ready({ snapshot: { meta: meta(incoming.index, incoming.term), install: true, keepTail } })
+        } else if (s.kind === 'hard') {
+          rd = ready({ hardState: { term: s.term, vote: s.flag ? 'peer-b' : '', commitIndex: Math.floor(s.at * last), lastSeq: s.count } })
+        }
+        if (rd == null) continue
+        reference.persist(rd)
+        store.persist(rd)
+      }
+      const reopened = open(path).roomStore('r')
+      expect(reopened.load()).toEqual(reference.load())
+      const index = reference.snapshot?.meta.index
+      if (index != null) expect(Buffer.from(readAll(reopened, index) ?? []).equals(reference.snapshot?.data ?? new Uint8Array())).toBe(true)
+    }), { numRuns: 60 })
   })
 
   test('100,000 entries in one Ready are written and read back', () => {
