@@ -15,6 +15,7 @@ import type { NodeEvent } from '../../src/node/api-types.js'
 import { createDemesLibp2p, type DemesLibp2p } from '../../src/net/node.js'
 import { DemesNode } from '../../src/node/node.js'
 import { SqliteStorage } from '../../src/store/sqlite.js'
+import { MemoryStorage, type Storage } from '../../src/store/storage.js'
 import { waitFor } from '../helpers/wait.js'
 
 // Log compaction and InstallSnapshot in real nodes over the memory transport, with SQLite: the log
@@ -25,7 +26,8 @@ const COMPACT_EVERY = 50
 const root = mkdtempSync(join(tmpdir(), 'demes-node-snapshot-'))
 let files = 0
 
-interface Member { name: string, privateKey: Ed25519PrivateKey, path: string, listen: string, storage: SqliteStorage, node: DemesNode, libp2p: DemesLibp2p, events: NodeEvent[], logs: string[] }
+/** A member; `path` is its SQLite file, or '' when it keeps its rooms in `storage`, a MemoryStorage kept across restarts. */
+interface Member { name: string, privateKey: Ed25519PrivateKey, path: string, listen: string, storage: Storage, node: DemesNode, libp2p: DemesLibp2p, events: NodeEvent[], logs: string[] }
 
 const running: Member[] = []
 
@@ -43,8 +45,8 @@ function recordingLogger (name: string, lines: string[]): Logger {
 }
 
 /** A node on `path`, listening on `listen` (a restarted member keeps its address, so members restarted together find each other). */
-async function boot (name: string, privateKey: Ed25519PrivateKey, path: string, listen = `/memory/${crypto.randomUUID()}`): Promise<Member> {
-  const storage = SqliteStorage.open(path)
+async function boot (name: string, privateKey: Ed25519PrivateKey, path: string, listen = `/memory/${crypto.randomUUID()}`, memory?: Storage): Promise<Member> {
+  const storage = memory ?? SqliteStorage.open(path)
   const libp2p = await createDemesLibp2p({ transport: 'memory', mdns: false, privateKey, listen: [listen] })
   const logs: string[] = []
   const node = new DemesNode({ libp2p, privateKey, name, profile: 'fast', logger: recordingLogger(name, logs), storage, compactEvery: COMPACT_EVERY })
@@ -56,26 +58,27 @@ async function boot (name: string, privateKey: Ed25519PrivateKey, path: string, 
   return member
 }
 
-async function startMember (name: string): Promise<Member> {
-  return boot(name, await generateKeyPair('Ed25519'), join(root, `n${files++}.db`))
+async function startMember (name: string, kind: 'sqlite' | 'memory' = 'sqlite'): Promise<Member> {
+  const key = await generateKeyPair('Ed25519')
+  return kind === 'sqlite' ? boot(name, key, join(root, `n${files++}.db`)) : boot(name, key, '', undefined, new MemoryStorage())
 }
 
 async function stop (m: Member): Promise<void> {
   running.splice(running.indexOf(m), 1)
   await m.node.stop()
   await m.libp2p.stop()
-  m.storage.close()
+  if (m.path !== '') m.storage.close()
 }
 
 async function restart (m: Member): Promise<Member> {
-  return boot(m.name, m.privateKey, m.path, m.listen)
+  return m.path !== '' ? boot(m.name, m.privateKey, m.path, m.listen) : boot(m.name, m.privateKey, '', m.listen, m.storage)
 }
 
 afterEach(async () => {
   for (const m of running.splice(0)) {
     await m.node.stop().catch(() => {})
     await Promise.resolve(m.libp2p.stop()).catch(() => {})
-    m.storage.close()
+    if (m.path !== '') m.storage.close()
   }
 })
 
@@ -161,6 +164,28 @@ describe('log compaction and InstallSnapshot between nodes (SQLite, memory trans
     await waitFor(() => again.every(m => history(m, roomId).length === 451), 30_000)
     expect(history(again[0], roomId)).toEqual(history(again[2], roomId))
   }, 180_000)
+})
+
+describe('with in-memory storage (MemoryStore keeps snapshots too)', () => {
+  test('a member that missed more than the logs hold catches up by snapshot and the tail; its history is the others\'', async () => {
+    const [alice, bob, carol] = await Promise.all([startMember('alice', 'memory'), startMember('bob', 'memory'), startMember('carol', 'memory')])
+    const { roomId } = await alice.node.createRoom('in memory')
+    await waitFor(() => alice.node.room(roomId).host === alice.node.info().peerId)
+    for (const joiner of [bob, carol]) await joiner.node.join(await alice.node.createInvite(roomId))
+    await sendMany(alice, roomId, 'before', 60)
+    await waitFor(() => history(bob, roomId).length === 60)
+    const bobLast = bob.node.room(roomId).commitIndex
+    await stop(bob)
+    // alice's MemoryStore, as the node keeps it (its snapshot is public for tests and the simulator).
+    const store = alice.storage.roomStore(roomId) as unknown as { snapshot?: { meta: { index: number } } }
+    await sendMany(alice, roomId, 'while bob was away', 3 * COMPACT_EVERY, 1)
+    await waitFor(() => (store.snapshot?.meta.index ?? 0) > bobLast + 1)
+    const bob2 = await restart(bob)
+    await waitFor(() => history(bob2, roomId).length === 60 + 3 * COMPACT_EVERY, 30_000)
+    expect(history(bob2, roomId)).toEqual(history(alice, roomId))
+    expect(history(carol, roomId)).toEqual(history(alice, roomId))
+    expect(bob2.logs.filter(line => line.includes('installed a snapshot'))).toHaveLength(1)
+  }, 60_000)
 })
 
 describe('joining a compacted room', () => {
