@@ -16,8 +16,6 @@ export interface ChatMessage {
 }
 
 export const MAX_TEXT_BYTES = 16 * 1024
-/** Snapshot records written to the history per transaction (and announced per batch). */
-const SNAPSHOT_BATCH = 512
 
 export function encodeChatBody (text: string): Uint8Array<ArrayBuffer> {
   return ChatBody.encode({ text }) as Uint8Array<ArrayBuffer>
@@ -101,37 +99,22 @@ export class ChatProjection {
   }
 
   /**
-   * Applies a snapshot's records (its committed chat entries, in index order, read lazily) in
-   * batches, then moves the applied index to `through`, the snapshot's last index: the history then
-   * holds everything the snapshot does. Records the history already holds are skipped, as in apply().
-   * `added` gets each batch's new messages. If the records cannot be read (damaged data) or the
-   * history not written, the history stops where it was (failure()), so it never gets a hole: the
-   * next start completes it from the stored snapshot.
+   * The history holds every chat message through `index` (a snapshot's records were all applied,
+   * and the entries between them carry no message): the applied index moves there.
    */
-  applySnapshot (records: Iterable<Entry>, through: number, added: (messages: ChatMessage[]) => void): void {
-    let batch: Entry[] = []
-    const flush = (): void => {
-      if (batch.length > 0) added(this.apply(batch))
-      batch = []
-    }
+  skipTo (index: number): void {
+    if (this.writeFailure != null || index <= this.applied) return
     try {
-      for (const record of records) {
-        if (record.index <= this.applied) continue
-        batch.push(record)
-        if (batch.length >= SNAPSHOT_BATCH) flush()
-      }
-      flush()
-    } catch (err) {
-      this.writeFailure ??= err as Error
-      return
-    }
-    if (this.writeFailure != null || through <= this.applied) return
-    try {
-      this.history.append([], through)
-      this.applied = through
+      this.history.append([], index)
+      this.applied = index
     } catch (err) {
       this.writeFailure = err as Error
     }
+  }
+
+  /** What the history is filled from could not be read: it stops here, as after a failed write (no holes). */
+  fail (err: Error): void {
+    this.writeFailure ??= err
   }
 
   /**

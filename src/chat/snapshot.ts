@@ -2,7 +2,7 @@
 // raw record (index, term, and the sender's signed submission), framed as proto/snapshot.proto says.
 // Encoding is a pure function of committed entries, so every member produces the same bytes, and a
 // later snapshot's data is an earlier one's followed by the records in between.
-import { EntryType, type Entry } from '../../proto/raft.js'
+import { EntryType, type Entry, type SnapshotMeta } from '../../proto/raft.js'
 import { SnapshotRecord } from '../../proto/snapshot.js'
 
 /** Bound on one record's encoded size: a 64 KiB payload, a sender id and a signature fit many times over. */
@@ -101,6 +101,20 @@ export class RecordParser {
     return records
   }
 
+  /**
+   * The same position in a later snapshot of the same room, whose data starts with this one's (the
+   * data only ever grows at its end): only the bounds on index and term move up.
+   */
+  extendTo (index: number, term: number): RecordParser {
+    if (index < this.index || term < this.term) throw new SnapshotDataError(`snapshot ${index}/${term} does not extend snapshot ${this.index}/${this.term}`)
+    const next = new RecordParser(index, term)
+    next.offset = this.offset
+    next.carry = this.carry
+    next.lastIndex = this.lastIndex
+    next.lastTerm = this.lastTerm
+    return next
+  }
+
   /** The data ended here: a frame cut short is an error. */
   end (): void {
     if (this.carry.byteLength > 0) throw new SnapshotDataError(`the data ends inside a record (${this.carry.byteLength} bytes left over)`)
@@ -125,21 +139,45 @@ export class RecordParser {
   }
 }
 
+type ReadFn = (index: number, offset: number, maxBytes: number) => { data: Uint8Array, size: number } | undefined
+
 /**
- * The records of a stored snapshot, read `READ_BYTES` at a time through `read` (a SnapshotSource's
- * read), so only one piece and one record are in memory at once. Throws SnapshotDataError if the
- * data is malformed or the snapshot is no longer stored.
+ * Reads the records of a room's stored snapshot a few at a time, across turns of the event loop,
+ * while the room goes on: when the stored snapshot is replaced by a newer one (a compaction, an
+ * install), reading continues at the same offset, since a newer snapshot's data starts with the
+ * older's (chat history is append-only and its records are encoded deterministically). Holds at
+ * most the records of one piece of READ_BYTES.
  */
-export function * storedRecords (read: (index: number, offset: number, maxBytes: number) => { data: Uint8Array, size: number } | undefined, index: number, term: number): Generator<SnapshotRecord> {
-  const parser = new RecordParser(index, term)
-  for (;;) {
-    const piece = read(index, parser.offset, READ_BYTES)
-    if (piece == null) throw new SnapshotDataError(`snapshot ${index} is no longer stored`)
-    if (piece.data.byteLength === 0 && parser.offset < piece.size) throw new SnapshotDataError(`snapshot ${index}: no data at offset ${parser.offset} of ${piece.size}`)
-    yield * parser.push(piece.data)
-    if (parser.offset >= piece.size) break
+export class StoredRecordReader {
+  private readonly read: ReadFn
+  private readonly current: () => SnapshotMeta
+  private parser: RecordParser | undefined
+  private pending: SnapshotRecord[] = []
+
+  /** `current` gives the metadata of the snapshot stored now. */
+  constructor (read: ReadFn, current: () => SnapshotMeta) {
+    this.read = read
+    this.current = current
   }
-  parser.end()
+
+  /** Up to `max` further records; none once the stored data is read to its end (throws SnapshotDataError on bad data). */
+  next (max: number): SnapshotRecord[] {
+    const meta = this.current()
+    let parser = this.parser == null ? new RecordParser(meta.index, meta.term) : this.parser
+    if (parser.index !== meta.index) parser = parser.extendTo(meta.index, meta.term)
+    this.parser = parser
+    while (this.pending.length < max) {
+      const piece = this.read(meta.index, parser.offset, READ_BYTES)
+      if (piece == null) throw new SnapshotDataError(`snapshot ${meta.index} is not stored`)
+      if (parser.offset >= piece.size) {
+        parser.end()
+        break
+      }
+      if (piece.data.byteLength === 0) throw new SnapshotDataError(`snapshot ${meta.index}: no data at offset ${parser.offset} of ${piece.size}`)
+      this.pending.push(...parser.push(piece.data))
+    }
+    return this.pending.splice(0, max)
+  }
 }
 
 /** A varint length prefix at `at`: undefined if the buffer ends inside it. */

@@ -9,7 +9,7 @@ import { ConfigChangeType, EntryType } from '../../proto/raft.js'
 import type { Entry, RaftMessage, SnapshotMeta, Submission } from '../../proto/raft.js'
 import type { JoinResponse } from '../../proto/join.js'
 import { ChatProjection, decodeChatBody, encodeChatBody, MAX_TEXT_BYTES, type ChatMessage } from '../chat/projection.js'
-import { encodeRecords, recordEntry, storedRecords } from '../chat/snapshot.js'
+import { encodeRecords, recordEntry, StoredRecordReader } from '../chat/snapshot.js'
 import { coreOptions, TIMING_PROFILES, type TimingProfile } from '../core/options.js'
 import { RaftCore } from '../core/raft.js'
 import { seededRng } from '../core/rng.js'
@@ -33,6 +33,8 @@ const JOIN_POLL_MS = 20
 const JOIN_DEADLINE_MS = 60_000
 const RTT_PROBE_INTERVAL_MS = 5000
 const DEFAULT_SEARCH_LIMIT = 20
+/** Messages a history catching up from a snapshot takes per turn of the event loop. */
+const CATCH_UP_BATCH = 512
 /** Applied entries after the snapshot that make a room compact its log (see DemesNodeOptions.compactEvery). */
 export const DEFAULT_COMPACT_EVERY = 10_000
 /** Inbound messages waiting for signature checks, per room; beyond this they are dropped (the protocol retries). */
@@ -74,6 +76,14 @@ interface Room {
   store: RoomStore
   /** The last snapshot chunk refused and why: a host resends it every round, and it is logged once. */
   refusedSnapshot: string
+  /** The last committed index handed to the node (committed entries or an installed snapshot). */
+  committedThrough: number
+  /**
+   * Set while the history catches up from the stored snapshot and the log after it, a batch per turn
+   * of the event loop (catchUpStep), so a large snapshot does not stall the node; committed entries
+   * meanwhile reach the history through it, in order.
+   */
+  catchUp: StoredRecordReader | undefined
 }
 
 /**
@@ -93,6 +103,8 @@ export class DemesNode implements DemesNodeApi {
   private readonly signer: SubmissionSigner
   private readonly storage: Storage
   private readonly compactEvery: number
+  /** Set by stop(): background work (a history's catch-up) ends. */
+  private stopped = false
   /** Addresses last written to storage per peer, so identify pushes that change nothing write nothing. */
   private readonly savedAddrs = new Map<string, string>()
   private readonly events = new EventEmitter<{ event: [NodeEvent] }>()
@@ -134,6 +146,7 @@ export class DemesNode implements DemesNodeApi {
 
   /** Stops every room (a host hands over first), then the network handlers. */
   async stop (): Promise<void> {
+    this.stopped = true
     for (const room of this.rooms.values()) await room.driver.stop({ handover: true })
     await this.recordMemberAddrs()
     this.libp2p.removeEventListener('peer:identify', this.onIdentify)
@@ -357,12 +370,9 @@ export class DemesNode implements DemesNodeApi {
       send: message => { this.libp2p.services.demes.send(message.to, roomId, message) },
       ...(this.compactEvery > 0 ? { compaction: { every: this.compactEvery, data: encodeRecords } } : {})
     })
-    const room: Room = { roomId, name, driver, chat, sequenced: new Map(), introducedBy: new Set(), wasMember: false, incomingSnapshot, store, refusedSnapshot: '' }
-    // A history behind the stored snapshot (written without fsync, or failed to be written) is
-    // completed from the snapshot's records before the log after it is applied.
-    const snapshot = driver.snapshot()
-    if (chat.appliedIndex() < snapshot.index) this.applySnapshotRecords(room, snapshot)
-    const membership = appliedMembership(driver, chat.appliedIndex(), this.peerId)
+    const room: Room = { roomId, name, driver, chat, sequenced: new Map(), introducedBy: new Set(), wasMember: false, incomingSnapshot, store, refusedSnapshot: '', committedThrough: 0, catchUp: undefined }
+    // Configurations through the snapshot are not re-emitted even when the history lags it.
+    const membership = appliedMembership(driver, Math.max(chat.appliedIndex(), driver.snapshot().index), this.peerId)
     room.wasMember = membership.was
     driver.on('installed', meta => { this.onSnapshotInstalled(room, meta) })
     driver.on('committed', entries => { this.applyCommitted(room, entries) })
@@ -377,6 +387,11 @@ export class DemesNode implements DemesNodeApi {
       this.forgetRoom(roomId)
       return room
     }
+    // A history behind the stored snapshot (written without fsync, or failed to be written) is
+    // completed from the snapshot's records and then the log after it.
+    const snapshot = driver.snapshot()
+    room.committedThrough = snapshot.index
+    if (chat.appliedIndex() < snapshot.index) this.startCatchUp(room)
     driver.start()
     return room
   }
@@ -397,12 +412,13 @@ export class DemesNode implements DemesNodeApi {
 
   /**
    * The host's snapshot is stored (its records were checked, signatures included, as they arrived):
-   * the history takes its records, then the committed entries after it follow as usual. The
+   * the history catches up from its records, then from the committed entries after it. The
    * configuration now comes from the snapshot: it tells whether this node is still in the room.
    */
   private onSnapshotInstalled (room: Room, meta: SnapshotMeta): void {
     this.log('room %s: installed a snapshot through index %d from the host', room.roomId, meta.index)
-    this.applySnapshotRecords(room, meta)
+    room.committedThrough = Math.max(room.committedThrough, meta.index)
+    if (room.chat.appliedIndex() < meta.index) this.startCatchUp(room)
     this.emit({ type: 'members', roomId: room.roomId, members: this.memberViews(room) })
     const config = meta.config
     if (config != null && (config.voters.includes(this.peerId) || config.learners.includes(this.peerId))) room.wasMember = true
@@ -414,14 +430,45 @@ export class DemesNode implements DemesNodeApi {
     }
   }
 
-  /** Completes the history from the stored snapshot's records, reading them piece by piece. */
-  private applySnapshotRecords (room: Room, meta: SnapshotMeta): void {
-    const failedBefore = room.chat.failure() != null
-    const read = (index: number, offset: number, maxBytes: number): ReturnType<RoomStore['read']> => room.store.read(index, offset, maxBytes)
-    const records = (function * () { for (const record of storedRecords(read, meta.index, meta.term)) yield recordEntry(record) })()
-    room.chat.applySnapshot(records, meta.index, messages => { this.announce(room, messages) })
-    const failure = room.chat.failure()
-    if (!failedBefore && failure != null) this.log.error('room %s: could not complete the chat history from snapshot %d, it stops here until the next start: %e', room.roomId, meta.index, failure)
+  private startCatchUp (room: Room): void {
+    if (room.catchUp != null || room.chat.failure() != null) return
+    room.catchUp = new StoredRecordReader((index, offset, maxBytes) => room.store.read(index, offset, maxBytes), () => room.driver.snapshot())
+    setImmediate(() => { this.catchUpStep(room) })
+  }
+
+  /**
+   * One batch of a history's catch-up: records of the stored snapshot while the history is behind
+   * it, then committed entries from the log, until it holds everything committed so far. Entries
+   * compacted meanwhile are in the snapshot, which the reader continues into.
+   */
+  private catchUpStep (room: Room): void {
+    const reader = room.catchUp
+    if (reader == null || this.stopped || this.rooms.get(room.roomId) !== room) return
+    const { chat, driver } = room
+    try {
+      const snapshot = driver.snapshot()
+      if (chat.appliedIndex() < snapshot.index) {
+        const records = reader.next(CATCH_UP_BATCH)
+        if (records.length === 0) chat.skipTo(snapshot.index)
+        else this.announce(room, chat.apply(records.map(recordEntry)))
+      } else if (chat.appliedIndex() < room.committedThrough) {
+        const from = chat.appliedIndex() + 1
+        this.announce(room, chat.apply(driver.entries(from, Math.min(room.committedThrough, from + CATCH_UP_BATCH - 1))))
+      }
+    } catch (err) {
+      chat.fail(err as Error)
+    }
+    const failure = chat.failure()
+    if (failure != null) {
+      this.log.error('room %s: could not complete the chat history from the snapshot, it stops here until the next start: %e', room.roomId, failure)
+      room.catchUp = undefined
+      return
+    }
+    if (chat.appliedIndex() >= Math.max(room.committedThrough, driver.snapshot().index)) {
+      room.catchUp = undefined
+      return
+    }
+    setImmediate(() => { this.catchUpStep(room) })
   }
 
   /** Network → (membership and signature checks, synchronous) → driver, in arrival order. */
@@ -470,7 +517,9 @@ export class DemesNode implements DemesNodeApi {
     // Entries applied before this start (the core does not re-emit them; if it did, they are skipped
     // here as in the history): their configurations are already counted in wasMember.
     const appliedBefore = room.chat.appliedIndex()
-    this.announce(room, this.applyChat(room, entries))
+    room.committedThrough = Math.max(room.committedThrough, entries[entries.length - 1].index)
+    // While the history catches up from a snapshot, these reach it through the catch-up, in order.
+    if (room.catchUp == null) this.announce(room, this.applyChat(room, entries))
     const configs = entries.filter(e => e.index > appliedBefore && e.type === EntryType.ENTRY_CONFIG && e.config != null)
     if (configs.length === 0) return
     this.emit({ type: 'members', roomId: room.roomId, members: this.memberViews(room) })

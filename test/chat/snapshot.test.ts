@@ -1,8 +1,8 @@
 import { describe, expect, test } from '@jest/globals'
 import fc from 'fast-check'
-import { EntryType, type Entry } from '../../proto/raft.js'
+import { EntryType, type Entry, type SnapshotMeta } from '../../proto/raft.js'
 import { SnapshotRecord } from '../../proto/snapshot.js'
-import { encodeRecords, MAX_RECORD_BYTES, recordEntry, RecordParser, SnapshotDataError, storedRecords } from '../../src/chat/snapshot.js'
+import { encodeRecords, MAX_RECORD_BYTES, recordEntry, RecordParser, SnapshotDataError, StoredRecordReader } from '../../src/chat/snapshot.js'
 import { MemoryStore } from '../../src/store/memory.js'
 
 const EMPTY = new Uint8Array(0)
@@ -53,15 +53,33 @@ describe('snapshot records (src/chat/snapshot.ts)', () => {
     expect(encodeRecords([])).toEqual(EMPTY)
   })
 
-  test('a stored snapshot is read back record by record through a SnapshotSource', () => {
+  test('a stored snapshot is read back a few records at a time, continuing into newer snapshots that extend it', () => {
     const store = new MemoryStore()
-    const entries = log(3000)
+    const entries = log(6000)
+    const meta = (index: number): SnapshotMeta => ({ index, term: 1 + Math.floor(index / 10), config: { voters: ['a'], learners: [] }, configIndex: 1, senderSeqs: [] })
+    const compact = (from: number, to: number): void => {
+      store.persist({ entries: [], outboxAppend: [], messages: [], committed: [], events: [], snapshot: { meta: meta(to), data: encodeRecords(entries.slice(from, to)), install: false, keepTail: true, appendsTo: from } })
+    }
     store.persist({ entries, outboxAppend: [], messages: [], committed: [], events: [] })
-    const meta = { index: 3000, term: 301, config: { voters: ['a'], learners: [] }, configIndex: 1, senderSeqs: [] }
-    store.persist({ entries: [], outboxAppend: [], messages: [], committed: [], events: [], snapshot: { meta, data: encodeRecords(entries), install: false, keepTail: true } })
-    const read = (index: number, offset: number, maxBytes: number): ReturnType<MemoryStore['read']> => store.read(index, offset, maxBytes)
-    expect([...storedRecords(read, 3000, 301)].map(recordEntry)).toEqual(chatOnly(entries))
-    expect(() => [...storedRecords(read, 2999, 301)]).toThrow('no longer stored')
+    compact(0, 3000)
+    const reader = new StoredRecordReader((index, offset, maxBytes) => store.read(index, offset, maxBytes), () => store.snapshot?.meta as SnapshotMeta)
+    const read: Entry[] = []
+    for (let i = 0; i < 3; i++) read.push(...reader.next(500).map(recordEntry))
+    // A compaction appends to the stored snapshot while it is being read: reading goes on into the newer one.
+    compact(3000, 6000)
+    for (let batch = reader.next(777); batch.length > 0; batch = reader.next(777)) read.push(...batch.map(recordEntry))
+    expect(read).toEqual(chatOnly(entries))
+    expect(reader.next(10)).toEqual([])
+    // A stored snapshot older than the one being read cannot extend it: refused.
+    const data = encodeRecords([chat(2, 1), chat(3, 1)])
+    let current = meta(5)
+    const other = new StoredRecordReader((_, offset, maxBytes) => ({ data: data.subarray(offset, offset + maxBytes), size: data.byteLength }), () => current)
+    expect(other.next(1).map(recordEntry)).toEqual([chat(2, 1)])
+    current = meta(4)
+    expect(() => other.next(1)).toThrow(SnapshotDataError)
+    expect(() => other.next(1)).toThrow('does not extend snapshot 5')
+    const gone = new StoredRecordReader(() => undefined, () => meta(5))
+    expect(() => gone.next(10)).toThrow('not stored')
   })
 
   test('malformed data is refused with the reason: order, bounds, framing', () => {
