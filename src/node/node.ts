@@ -453,7 +453,10 @@ export class DemesNode implements DemesNodeApi {
         else this.announce(room, chat.apply(records.map(recordEntry)))
       } else if (chat.appliedIndex() < room.committedThrough) {
         const from = chat.appliedIndex() + 1
-        this.announce(room, chat.apply(driver.entries(from, Math.min(room.committedThrough, from + CATCH_UP_BATCH - 1))))
+        const entries = driver.entries(from, Math.min(room.committedThrough, from + CATCH_UP_BATCH - 1))
+        // Never expected (committed entries after the snapshot are in the log); without it the catch-up would spin.
+        if (entries.length === 0) throw new Error(`committed entries from ${from} are not in the log`)
+        this.announce(room, chat.apply(entries))
       }
     } catch (err) {
       chat.fail(err as Error)
