@@ -20,18 +20,18 @@ export interface RoomDriverOptions {
 }
 
 /**
- * When and with what the driver compacts the log: once at least `every` applied entries follow the
- * snapshot, it compacts through the last applied entry, with `data(entries)` (the application state
- * those entries added) appended to the snapshot's data. While this member (as host) is sending its
- * snapshot to a member, it waits until DEFER_WHILE_SENDING × `every` entries follow the snapshot.
- */
-/**
  * A new snapshot restarts every transfer in progress from offset 0, so a host compacts less often
  * while it sends one: a member whose transfer takes longer than `every` entries still finishes, and
  * the log stays bounded (by this many times `every`) even if the transfer never does.
  */
 export const DEFER_WHILE_SENDING = 4
 
+/**
+ * When and with what the driver compacts the log: once at least `every` applied entries follow the
+ * snapshot, it compacts through the last applied entry, with `data(entries)` (the application state
+ * those entries added) appended to the snapshot's data. While this member (as host) is sending its
+ * snapshot to a member, it waits until DEFER_WHILE_SENDING × `every` entries follow the snapshot.
+ */
 export interface CompactionPolicy {
   every: number
   data: (entries: readonly Entry[]) => Uint8Array
