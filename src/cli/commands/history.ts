@@ -18,6 +18,24 @@ export function formatMessage (m: MessageView, names: PeerNames, prefix = '', no
   return head + indentContinuation(sanitize(m.text), head.length)
 }
 
+/** Prints a page of messages (as JSON with --json), naming senders after the room's members. */
+export async function printMessages (io: Io, client: DemesClient, roomId: string, messages: MessageView[], json: boolean, none: string): Promise<void> {
+  if (json) {
+    printJson(io, { messages })
+    return
+  }
+  if (messages.length === 0) {
+    io.stdout.write(`${none}\n`)
+    return
+  }
+  const [details, self] = await Promise.all([
+    client.room(roomId).catch(() => undefined),
+    client.info().catch(() => undefined)
+  ])
+  const names = new PeerNames(details?.members, self)
+  for (const m of messages) io.stdout.write(formatMessage(m, names, `#${m.index} `) + '\n')
+}
+
 export function register (parent: Command, io: Io): void {
   addJsonOption(addClientOptions(parent
     .command('history')
@@ -31,19 +49,6 @@ export function register (parent: Command, io: Io): void {
       const client = await DemesClient.connect(opts, io.env)
       const room = await client.resolveRoom(roomArg)
       const messages = await client.messages(room.roomId, { after: opts.after, before: opts.before, limit: opts.limit })
-      if (opts.json === true) {
-        printJson(io, { messages })
-        return
-      }
-      if (messages.length === 0) {
-        io.stdout.write('no messages\n')
-        return
-      }
-      const [details, self] = await Promise.all([
-        client.room(room.roomId).catch(() => undefined),
-        client.info().catch(() => undefined)
-      ])
-      const names = new PeerNames(details?.members, self)
-      for (const m of messages) io.stdout.write(formatMessage(m, names, `#${m.index} `) + '\n')
+      await printMessages(io, client, room.roomId, messages, opts.json === true, 'no messages')
     })
 }

@@ -2,8 +2,8 @@
 import type { Command } from 'commander'
 import { MAX_QUERY_LENGTH, MAX_SEARCH_LIMIT } from '../../store/history.js'
 import { DemesClient } from '../client.js'
-import { addClientOptions, addJsonOption, intOption, PeerNames, printJson, UsageError, type ClientFlags, type Io, type JsonFlag } from '../common.js'
-import { formatMessage } from './history.js'
+import { addClientOptions, addJsonOption, intOption, UsageError, type ClientFlags, type Io, type JsonFlag } from '../common.js'
+import { printMessages } from './history.js'
 
 export const DEFAULT_LIMIT = 20
 
@@ -28,21 +28,8 @@ export function register (parent: Command, io: Io): void {
       const client = await DemesClient.connect(opts, io.env)
       const room = await client.resolveRoom(roomArg)
       const messages = await client.search(room.roomId, query, { limit, before: opts.before })
-      if (opts.json === true) {
-        printJson(io, { messages })
-        return
-      }
-      if (messages.length === 0) {
-        io.stdout.write('no messages found\n')
-        return
-      }
-      const [details, self] = await Promise.all([
-        client.room(room.roomId).catch(() => undefined),
-        client.info().catch(() => undefined)
-      ])
-      const names = new PeerNames(details?.members, self)
-      for (const m of messages) io.stdout.write(formatMessage(m, names, `#${m.index} `) + '\n')
+      await printMessages(io, client, room.roomId, messages, opts.json === true, 'no messages found')
       // A full page may have more behind it.
-      if (messages.length === limit) io.stdout.write(`(older matches: --before ${messages[messages.length - 1].index})\n`)
+      if (opts.json !== true && messages.length === limit) io.stdout.write(`(older matches: --before ${messages[messages.length - 1].index})\n`)
     })
 }
