@@ -41,7 +41,9 @@ if (build.status === 0) {
   const summary = /(\d+) seeds, (\d+) failed/.exec(sim.stdout)
   record(sim.status === 0 && summary != null && summary[2] === '0', `simulator: ${summary?.[0] ?? 'no summary'} (npm run sim -- --seeds ${seeds})`)
 
-  for (const bug of ['vote-without-log-check', 'commit-old-term-by-count', 'no-submission-dedup']) {
+  // Every knob the core defines, so that a new one is proven catchable the day it is added.
+  const { BUG_KNOBS } = await import(new URL('../dist/src/core/options.js', import.meta.url).href)
+  for (const bug of BUG_KNOBS) {
     const out = run('node', ['dist/src/sim/cli.js', '--seeds', String(bugSeeds), '--inject-bug', bug, '--json'])
     const result = lastJson(out.stdout)
     record(result.violations > 0, `injected bug ${bug} caught: ${result.failedSeeds.length}/${result.seeds} seeds failed`)
