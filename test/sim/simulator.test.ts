@@ -104,7 +104,7 @@ describe('every bug knob is caught in a scripted scenario', () => {
   const FIVE = ['n1', 'n2', 'n3', 'n4', 'n5']
 
   /**
-   * Default timing (elections take 600 ms or more without contact) and no lease, so that only the
+   * Default timing (elections take 500 ms or more without contact) and no lease, so that only the
    * script's campaign() calls start elections during the few tens of virtual ms each step takes.
    */
   function scripted (voters: string[], bug: BugKnob | null, extra: Partial<Parameters<typeof coreOptions>[2]> = {}): { cluster: SimCluster, checker: InvariantChecker } {
