@@ -75,9 +75,12 @@ export async function startDaemon (opts: DaemonOptions): Promise<RunningDaemon> 
     apiUrl: api.url,
     stop: async () => {
       stopping ??= (async () => {
+        log('stopping: handing hosted rooms over')
+        // The handovers start before anything else: removing node.json waits for the thread pool, and
+        // closing the API can wait seconds for idle client connections.
+        const handedOver = node.stop()
         await rm(nodeFile, { force: true })
-        // Hand hosted rooms over first: closing the API can wait seconds for idle client connections.
-        await node.stop()
+        await handedOver
         await api.close()
         await libp2p.stop()
         storage.close()

@@ -147,7 +147,8 @@ export class DemesNode implements DemesNodeApi {
   /** Stops every room (a host hands over first), then the network handlers. */
   async stop (): Promise<void> {
     this.stopped = true
-    for (const room of this.rooms.values()) await room.driver.stop({ handover: true })
+    // Every hosted room hands over at once, not one after another.
+    await Promise.all([...this.rooms.values()].map(async room => { await room.driver.stop({ handover: true }) }))
     await this.recordMemberAddrs()
     this.libp2p.removeEventListener('peer:identify', this.onIdentify)
     this.rttProbe?.stop()
