@@ -1,9 +1,8 @@
 // Sender signatures on chat submissions: the host sequences submissions but, lacking the sender's
 // key, cannot forge or alter one. The core treats Submission.signature as opaque bytes; the node
 // driver signs here and the network layer verifies here before anything reaches the core.
-import { createPrivateKey, createPublicKey, sign as signEd25519, verify as verifyEd25519, type KeyObject } from 'node:crypto'
+import { createHash, createPrivateKey, createPublicKey, sign as signEd25519, verify as verifyEd25519, type KeyObject } from 'node:crypto'
 import { peerIdFromPrivateKey, peerIdFromString } from '@libp2p/peer-id'
-import { equals as uint8ArrayEquals } from 'uint8arrays/equals'
 import { toString as uint8ArrayToString } from 'uint8arrays/to-string'
 import { SignedSubmissionPayload } from '../../proto/crypto.js'
 import type { Submission } from '../../proto/raft.js'
@@ -86,14 +85,20 @@ type SenderKey = { ok: true, key: KeyObject } | { ok: false, reason: 'bad-sender
  */
 export class SubmissionVerifier {
   private readonly senders = new Map<string, SenderKey>()
-  private readonly verified = new Map<string, Submission>()
+  /**
+   * (room, sender, seq) → SHA-256 of the signed bytes and the signature. A digest rather than the
+   * submission: a decoded payload is a view into the whole network frame it came in, and holding
+   * thousands of them kept those frames alive long after the log let go of them.
+   */
+  private readonly verified = new Map<string, string>()
   hits = 0
   checks = 0
 
   verify (roomId: string, submission: Submission): SubmissionVerifyResult {
     const cacheKey = verifiedKey(roomId, submission)
+    const signed = submissionSigningBytes(roomId, submission)
     const known = this.verified.get(cacheKey)
-    if (known != null && sameSignedSubmission(known, submission)) {
+    if (known != null && known === fingerprint(signed, submission.signature)) {
       this.hits++
       return { ok: true }
     }
@@ -103,19 +108,19 @@ export class SubmissionVerifier {
     this.checks++
     let valid = false
     try {
-      valid = verifyEd25519(null, submissionSigningBytes(roomId, submission), sender.key, submission.signature)
+      valid = verifyEd25519(null, signed, sender.key, submission.signature)
     } catch {
       // e.g. a signature of the wrong length: untrusted input, so a rejection rather than a crash
     }
     if (!valid) return { ok: false, reason: 'bad-signature' }
-    remember(this.verified, cacheKey, submission, MAX_CACHED_SUBMISSIONS)
+    remember(this.verified, cacheKey, fingerprint(signed, submission.signature), MAX_CACHED_SUBMISSIONS)
     return { ok: true }
   }
 
   /** A submission this node signed itself: when the host replicates it back, it needs no check. */
   vouchForOwn (roomId: string, signer: SubmissionSigner, submission: Submission): void {
     if (submission.sender !== signer.sender) throw new Error(`${submission.sender} is not this node (${signer.sender})`)
-    remember(this.verified, verifiedKey(roomId, submission), submission, MAX_CACHED_SUBMISSIONS)
+    remember(this.verified, verifiedKey(roomId, submission), fingerprint(submissionSigningBytes(roomId, submission), submission.signature), MAX_CACHED_SUBMISSIONS)
   }
 
   private senderKey (sender: string): SenderKey {
@@ -140,12 +145,18 @@ function verifiedKey (roomId: string, submission: Submission): string {
   return `${roomId}\n${submission.sender}\n${submission.seq}`
 }
 
-function sameSignedSubmission (a: Submission, b: Submission): boolean {
-  return a.sender === b.sender && a.seq === b.seq && a.sentAt === b.sentAt &&
-    uint8ArrayEquals(a.signature, b.signature) && uint8ArrayEquals(a.payload, b.payload)
+/**
+ * SHA-256 over everything signed (room, sender, seq, payload, sentAt) and the signature itself. The
+ * signed bytes' length goes first: a submission whose encoding is a prefix of another's (sentAt 0 is
+ * omitted) must not match it by moving the rest into the signature.
+ */
+function fingerprint (signed: Uint8Array, signature: Uint8Array): string {
+  const length = new Uint8Array(4)
+  new DataView(length.buffer).setUint32(0, signed.byteLength)
+  return createHash('sha256').update(length).update(signed).update(signature).digest('base64')
 }
 
-/** Insertion-ordered map as an LRU: a hit or insert moves the key to the end, the oldest goes first. */
+/** Insertion-ordered map as a bounded cache: an insert moves the key to the end, the oldest goes first. */
 function remember<V> (cache: Map<string, V>, key: string, value: V, max: number): void {
   cache.delete(key)
   cache.set(key, value)

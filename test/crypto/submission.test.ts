@@ -108,3 +108,14 @@ test('own submissions vouched for are not checked again when replicated back; ot
   expect(verifier).toMatchObject({ hits: 1, checks: 0 })
   expect(() => verifier.vouchForOwn(ROOM, signer, { ...own, sender: bobId })).toThrow('is not this node')
 })
+
+test('the cache cannot be fooled by moving the end of the signed bytes into the signature', async () => {
+  // sentAt 0 is omitted from the encoding, so that submission's signed bytes are a prefix of the original's.
+  const signed = await signSubmission(alice, ROOM, unsigned())
+  expect(verifier.verify(ROOM, signed)).toEqual({ ok: true })
+  const shorter = submissionSigningBytes(ROOM, { ...unsigned(), sentAt: 0 })
+  const full = submissionSigningBytes(ROOM, unsigned())
+  expect(full.subarray(0, shorter.byteLength)).toEqual(shorter)
+  const forged = { ...unsigned(), sentAt: 0, signature: new Uint8Array([...full.subarray(shorter.byteLength), ...signed.signature]) }
+  expect(verifier.verify(ROOM, forged)).toEqual({ ok: false, reason: 'bad-signature' })
+})
