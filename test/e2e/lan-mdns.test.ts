@@ -3,6 +3,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { waitForValue } from '../helpers/wait.js'
 
 // The issue's "done when", on a simulated LAN: three `demes start` daemons, each in its own network
 // namespace joined by a bridge (a private 10.77.0.0/24 that exists only inside these namespaces),
@@ -50,16 +51,6 @@ function removeLan (): void {
   for (const name of [...NODES.map(ns), BRIDGE_NS]) spawnSync('ip', ['netns', 'del', name])
 }
 
-async function waitFor<T> (probe: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
-  const end = Date.now() + timeoutMs
-  for (;;) {
-    const value = await probe()
-    if (value !== undefined && value !== false) return value
-    if (Date.now() > end) throw new Error('condition not reached in time')
-    await new Promise(resolve => setTimeout(resolve, 50))
-  }
-}
-
 /** `demes start` with its defaults (mDNS on, TCP on all interfaces) inside the node's namespace. */
 async function startDaemon (name: string): Promise<Daemon> {
   const dir = join(root, name)
@@ -68,7 +59,7 @@ async function startDaemon (name: string): Promise<Daemon> {
   let stderr = ''
   proc.stderr?.on('data', chunk => { stderr += String(chunk) })
   const file = join(dir, 'node.json')
-  const info = await waitFor(() => {
+  const info = await waitForValue(() => {
     if (proc.exitCode != null) throw new Error(`${name} exited: ${stderr}`)
     return existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : undefined
   })
@@ -106,7 +97,7 @@ describe('three nodes on a LAN (network namespaces), mDNS, no addresses typed', 
   test('they discover each other, chat through the CLI, survive kill -9 of the host, and keep the same history', async () => {
     const [a, b, c] = await Promise.all(NODES.map(startDaemon))
     // mDNS across the bridge: every node discovers the other two before any invite exists.
-    await waitFor(() => [a, b, c].every(d => [a, b, c].filter(o => o !== d).every(o => d.stderr().includes(`discovered ${o.peerId}`))), 30_000)
+    await waitForValue(() => [a, b, c].every(d => [a, b, c].filter(o => o !== d).every(o => d.stderr().includes(`discovered ${o.peerId}`))), 30_000)
 
     const created = cli(a, 'room', 'create', 'lan', '--json')
     expect(created.stderr).toBe('')
@@ -117,7 +108,7 @@ describe('three nodes on a LAN (network namespaces), mDNS, no addresses typed', 
       expect(cli(joiner, 'room', 'join', invite)).toMatchObject({ code: 0 })
     }
     for (const d of [a, b, c]) expect(cli(d, 'send', 'lan', `hello from ${d.name}`)).toMatchObject({ code: 0 })
-    await waitFor(() => [a, b, c].every(d => history(d, roomId).length === 3))
+    await waitForValue(() => [a, b, c].every(d => history(d, roomId).length === 3))
 
     const status = JSON.parse(cli(b, 'status', 'lan', '--json').stdout) as { host: string }
     const host = [a, b, c].find(d => d.peerId === status.host) as Daemon
@@ -126,7 +117,7 @@ describe('three nodes on a LAN (network namespaces), mDNS, no addresses typed', 
     host.proc.kill('SIGKILL')
     await exited
     for (const d of survivors) expect(cli(d, 'send', 'lan', `${d.name} after the host died`)).toMatchObject({ code: 0 })
-    await waitFor(() => survivors.every(d => history(d, roomId).length === 5), 30_000)
+    await waitForValue(() => survivors.every(d => history(d, roomId).length === 5), 30_000)
     const logs = survivors.map(d => history(d, roomId))
     expect(logs[1]).toEqual(logs[0])
     expect(new Set(logs[0].map(m => m.id)).size).toBe(5)

@@ -3,6 +3,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { waitForValue } from '../helpers/wait.js'
 
 // Real `demes start` daemons on TCP loopback, driven only through the HTTP API and the CLI.
 const CLI = join(process.cwd(), 'dist/src/cli/demes.js')
@@ -11,16 +12,6 @@ interface Daemon { name: string, dir: string, proc: ChildProcess, api: string, t
 const daemons: Daemon[] = []
 const root = mkdtempSync(join(tmpdir(), 'demes-e2e-'))
 
-async function waitFor<T> (probe: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> {
-  const end = Date.now() + timeoutMs
-  for (;;) {
-    const value = await probe()
-    if (value !== undefined && value !== false) return value
-    if (Date.now() > end) throw new Error('condition not reached in time')
-    await new Promise(resolve => setTimeout(resolve, 25))
-  }
-}
-
 async function startDaemon (name: string, bootstrap: string[] = []): Promise<Daemon> {
   const dir = join(root, name)
   const args = [CLI, 'start', '--data-dir', dir, '--listen', '/ip4/127.0.0.1/tcp/0', '--no-mdns', '--api', '127.0.0.1:0', '--name', name, '--profile', 'fast', ...bootstrap.flatMap(b => ['--bootstrap', b])]
@@ -28,7 +19,7 @@ async function startDaemon (name: string, bootstrap: string[] = []): Promise<Dae
   let stderr = ''
   proc.stderr?.on('data', chunk => { stderr += String(chunk) })
   const file = join(dir, 'node.json')
-  const info = await waitFor(() => {
+  const info = await waitForValue(() => {
     if (proc.exitCode != null) throw new Error(`${name} exited: ${stderr}`)
     return existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : undefined
   })
@@ -104,12 +95,12 @@ describe('three demes daemons on TCP loopback', () => {
     host.proc.kill('SIGKILL')
     await burst(survivors, 20)
 
-    const newHost = await waitFor(async () => {
+    const newHost = await waitForValue(async () => {
       const h = (await api(survivors[0], 'GET', `/rooms/${roomId}`)).body.host
       return h != null && h !== host.peerId ? h : undefined
     })
     expect(survivors.map(d => d.peerId)).toContain(newHost)
-    await waitFor(async () => {
+    await waitForValue(async () => {
       const outboxes = await Promise.all(survivors.map(async d => (await api(d, 'GET', `/rooms/${roomId}/outbox`)).body.outbox.length))
       return outboxes.every(len => len === 0)
     }, 30_000)

@@ -5,6 +5,7 @@ import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
+import { waitForValue } from '../helpers/wait.js'
 
 // Real `demes start` daemons on TCP loopback with their SQLite databases: kill -9 and restart on the
 // same data directory and the same listen port; driven only through the HTTP API.
@@ -14,16 +15,6 @@ interface Daemon { name: string, dir: string, port: number, proc: ChildProcess, 
 interface Message { index: number, id: string, text: string }
 const root = mkdtempSync(join(tmpdir(), 'demes-restart-'))
 const procs: ChildProcess[] = []
-
-async function waitFor<T> (probe: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
-  const end = Date.now() + timeoutMs
-  for (;;) {
-    const value = await probe()
-    if (value !== undefined && value !== false) return value
-    if (Date.now() > end) throw new Error('condition not reached in time')
-    await new Promise(resolve => setTimeout(resolve, 50))
-  }
-}
 
 async function freePort (): Promise<number> {
   return await new Promise((resolve, reject) => {
@@ -46,7 +37,7 @@ async function startDaemon (name: string, port: number, bootstrap: string[] = []
   procs.push(proc)
   let stderr = ''
   proc.stderr?.on('data', chunk => { stderr += String(chunk) })
-  const info = await waitFor(() => {
+  const info = await waitForValue(() => {
     if (proc.exitCode != null) throw new Error(`${name} exited: ${stderr}`)
     return existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : undefined
   })
@@ -78,7 +69,7 @@ async function allMessages (d: Daemon, roomId: string): Promise<Message[]> {
 
 /** Every daemon's outbox is empty and all hold the same log with `count` messages at least. */
 async function converged (ds: Daemon[], roomId: string, atLeast: number): Promise<Message[]> {
-  return await waitFor(async () => {
+  return await waitForValue(async () => {
     const outboxes = await Promise.all(ds.map(async d => (await api(d, 'GET', `/rooms/${roomId}/outbox`)).body.outbox.length))
     if (outboxes.some(n => n > 0)) return undefined
     const logs = await Promise.all(ds.map(async d => allMessages(d, roomId)))
@@ -156,7 +147,7 @@ describe('daemons restarted on the same data directory (SQLite)', () => {
     let stopOthers = false
     const victimSent = (): number => [...acknowledged.keys()].filter(id => id.startsWith(victim.peerId)).length
     const writers = [victim, ...others].map(d => writer(d, () => d === victim ? false : stopOthers))
-    await waitFor(() => victimSent() >= 40)
+    await waitForValue(() => victimSent() >= 40)
     await kill9(victim)
     const ackedByVictim = victimSent()
     await new Promise(resolve => setTimeout(resolve, 500)) // the others go on without it for a while
@@ -190,7 +181,7 @@ describe('daemons restarted on the same data directory (SQLite)', () => {
     a = await startDaemon('a', a.port)
     b = await startDaemon('b', b.port)
     const all = [a, b, c]
-    const host = await waitFor(async () => (await api(a, 'GET', `/rooms/${roomId}`)).body.host as string | null ?? undefined)
+    const host = await waitForValue(async () => (await api(a, 'GET', `/rooms/${roomId}`)).body.host as string | null ?? undefined)
     expect(all.map(d => d.peerId)).toContain(host)
     const log = await converged(all, roomId, acknowledged.size)
     expect(log.slice(0, before.length)).toEqual(before)
@@ -252,7 +243,7 @@ describe('an offline member catching up', () => {
         acknowledged.set(res.body.id, text)
       }
     }))
-    const target = await waitFor(async () => {
+    const target = await waitForValue(async () => {
       const [outP, outQ] = await Promise.all([p, q].map(async d => (await api(d, 'GET', `/rooms/${roomId}/outbox`)).body.outbox.length))
       return outP === 0 && outQ === 0 ? (await api(p, 'GET', `/rooms/${roomId}`)).body.commitIndex as number : undefined
     }, 120_000)
@@ -266,7 +257,7 @@ describe('an offline member catching up', () => {
     // hosts compacted their logs at 10,000 entries (the default), so the member catches up by
     // snapshot, which tells it the host's commit index is at least the snapshot's.
     let sawProgress = false
-    await waitFor(async () => {
+    await waitForValue(async () => {
       const { commitIndex, hostCommitIndex } = (await api(r, 'GET', `/rooms/${roomId}`)).body as { commitIndex: number, hostCommitIndex: number }
       if (hostCommitIndex > commitIndex && hostCommitIndex >= TOTAL) sawProgress = true
       return commitIndex >= target ? true : undefined
