@@ -4,6 +4,8 @@
 // later snapshot's data is an earlier one's followed by the records in between.
 import { EntryType, type Entry, type SnapshotMeta } from '../../proto/raft.js'
 import { SnapshotRecord } from '../../proto/snapshot.js'
+import * as varint from 'uint8-varint'
+import { concat } from 'uint8arrays/concat'
 
 /** Bound on one record's encoded size: a 64 KiB payload, a sender id and a signature fit many times over. */
 export const MAX_RECORD_BYTES = 256 * 1024
@@ -32,17 +34,11 @@ export function encodeRecords (entries: readonly Entry[]): Uint8Array {
     const s = entry.submission
     if (entry.type !== EntryType.ENTRY_SUBMISSION || s == null) continue
     const record = SnapshotRecord.encode({ index: entry.index, term: entry.term, sender: s.sender, seq: s.seq, payload: s.payload, sentAt: s.sentAt, signature: s.signature })
-    const prefix = varint(record.byteLength)
+    const prefix = varint.encode(record.byteLength)
     frames.push(prefix, record)
     size += prefix.byteLength + record.byteLength
   }
-  const out = new Uint8Array(size)
-  let at = 0
-  for (const frame of frames) {
-    out.set(frame, at)
-    at += frame.byteLength
-  }
-  return out
+  return concat(frames, size)
 }
 
 /** A record as the committed entry it came from (no host signature or hash chain: those are not chat state). */
@@ -83,7 +79,7 @@ export class RecordParser {
 
   /** The records completed by the next `bytes` of the data. */
   push (bytes: Uint8Array): SnapshotRecord[] {
-    const buf = this.carry.byteLength === 0 ? bytes : concat(this.carry, bytes)
+    const buf = this.carry.byteLength === 0 ? bytes : concat([this.carry, bytes])
     const records: SnapshotRecord[] = []
     let at = 0
     while (at < buf.byteLength) {
@@ -190,22 +186,4 @@ function readPrefix (buf: Uint8Array, at: number): { length: number, next: numbe
     if ((byte & 0x80) === 0) return { length, next: at + i + 1 }
   }
   throw new SnapshotDataError(`a record length prefix at byte ${at} is longer than ${MAX_PREFIX_BYTES} bytes`)
-}
-
-function varint (value: number): Uint8Array {
-  const out: number[] = []
-  let rest = value
-  while (rest >= 0x80) {
-    out.push((rest & 0x7f) | 0x80)
-    rest = Math.floor(rest / 128)
-  }
-  out.push(rest)
-  return Uint8Array.from(out)
-}
-
-function concat (a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.byteLength + b.byteLength)
-  out.set(a)
-  out.set(b, a.byteLength)
-  return out
 }

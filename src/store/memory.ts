@@ -1,3 +1,4 @@
+import { concat } from 'uint8arrays/concat'
 import type { Entry, HardState, SnapshotMeta, Submission } from '../../proto/raft.js'
 import type { DurableState, Ready, SnapshotChunk, SnapshotSource, SnapshotUpdate } from '../core/types.js'
 
@@ -104,14 +105,3 @@ export class MemoryStore implements RoomStore, SnapshotSource {
     this.snapshot = { meta, data: data.slice() }
   }
 }
-
-function concat (chunks: readonly Uint8Array[], size: number): Uint8Array {
-  const out = new Uint8Array(size)
-  let at = 0
-  for (const chunk of chunks) {
-    out.set(chunk, at)
-    at += chunk.byteLength
-  }
-  return out
-}
-
