@@ -2,6 +2,7 @@
 // FTS5 index over their text, and each room's applied and delivered index. See history.ts for the
 // contract; sqlite.ts opens the database and migrates it.
 import type Database from 'better-sqlite3'
+import { unsyncedWriter } from './sqlite-sync.js'
 import {
   checkIndex, checkLimit, checkMessage, ftsQuery, MAX_PAGE_LIMIT, MAX_SEARCH_LIMIT, MAX_SENDER_LENGTH, MAX_STORED_TEXT_LENGTH, searchTerms,
   type RoomHistory, type StoredMessage
@@ -94,9 +95,7 @@ export class SqliteRoomHistory implements RoomHistory {
   private readonly error: (what: string) => Error
   private readonly isValid: () => boolean
   private readonly writeAppend: (messages: readonly StoredMessage[], appliedIndex: number) => void
-  /** Prepared once: db.pragma() would compile the statement on every write. */
-  private readonly syncNormal: Database.Statement
-  private readonly syncFull: Database.Statement
+  private readonly relaxed: (write: () => void) => void
 
   /** `isValid` answers false once the room was deleted or the database closed; `error` names the file and room. */
   constructor (db: Database.Database, stmts: HistoryStatements, roomId: string, opts: { error: (what: string) => Error, isValid: () => boolean }) {
@@ -118,8 +117,7 @@ export class SqliteRoomHistory implements RoomHistory {
       }
       stmts.raiseApplied.run(roomId, appliedIndex)
     })
-    this.syncNormal = db.prepare('PRAGMA synchronous = NORMAL')
-    this.syncFull = db.prepare('PRAGMA synchronous = FULL')
+    this.relaxed = unsyncedWriter(db)
   }
 
   append (messages: readonly StoredMessage[], appliedIndex: number): void {
@@ -193,15 +191,6 @@ export class SqliteRoomHistory implements RoomHistory {
       if (typeof text !== 'string') throw this.error(`message ${idx}: the text is missing or longer than ${MAX_STORED_TEXT_LENGTH} characters`)
       return { index: idx, term, sender, seq, text, sentAt }
     })
-  }
-
-  private relaxed (write: () => void): void {
-    this.syncNormal.run()
-    try {
-      write()
-    } finally {
-      this.syncFull.run()
-    }
   }
 
   private check (): void {

@@ -6,6 +6,7 @@ import type { RoomStore } from './memory.js'
 import { deleteHistory, migrateToHistory, prepareHistory, SqliteRoomHistory, type HistoryStatements } from './sqlite-history.js'
 import { deleteSnapshots, migrateToSnapshots, prepareSnapshots, SnapshotRows, type SnapshotStatements } from './sqlite-snapshot.js'
 import { boundedAddrs, MAX_ADDR_LENGTH, MAX_PEER_ADDRS, type Storage, type StoredRoom } from './storage.js'
+import { unsyncedWriter } from './sqlite-sync.js'
 
 /** 'DeMS': marks the file as ours (PRAGMA application_id), so a foreign SQLite file is refused. */
 export const APPLICATION_ID = 0x44654d53
@@ -216,7 +217,8 @@ export class SqliteRoomStore implements RoomStore {
   private readonly stmts: ReturnType<typeof prepare>
   private readonly snapshots: SnapshotRows
   private readonly path: string
-  private readonly db: Database.Database
+  /** Runs a write without an fsync (commit-index and outbox-trim only Readies). */
+  private readonly writeUnsynced: (write: () => void) => void
   /** Writes one Ready in one transaction (prepared once: better-sqlite3 transactions are reusable functions). */
   private readonly write: (rd: Ready) => void
   /** The hard state last loaded or written: tells a commit-index-only change from a term or vote change. */
@@ -227,9 +229,9 @@ export class SqliteRoomStore implements RoomStore {
 
   constructor (db: Database.Database, stmts: ReturnType<typeof prepare>, snapshotStmts: SnapshotStatements, roomId: string, path: string) {
     this.roomId = roomId
-    this.db = db
     this.stmts = stmts
     this.path = path
+    this.writeUnsynced = unsyncedWriter(db)
     this.snapshots = new SnapshotRows(snapshotStmts, roomId, what => this.error(what))
     this.write = db.transaction((rd: Ready) => { this.writeReady(rd) })
   }
@@ -306,12 +308,7 @@ export class SqliteRoomStore implements RoomStore {
       // from the host after a power loss (Raft never needs commitIndex durable, and the host drops
       // resubmitted duplicates), so this transaction skips the fsync. WAL keeps it atomic, and a crash
       // of the process alone loses nothing; the next synced transaction makes it durable too.
-      this.db.pragma('synchronous = NORMAL')
-      try {
-        this.write(rd)
-      } finally {
-        this.db.pragma('synchronous = FULL')
-      }
+      this.writeUnsynced(() => { this.write(rd) })
       this.writes.relaxed++
     }
     if (rd.hardState != null) this.lastHardState = rd.hardState
