@@ -2,6 +2,9 @@ import { ChatBody } from '../../proto/chat.js'
 import { EntryType } from '../../proto/raft.js'
 import type { Entry } from '../../proto/raft.js'
 import { MAX_PAGE_LIMIT, type RoomHistory, type StoredMessage } from '../store/history.js'
+import { chainNext, chainStart, CHECKPOINT_EVERY, DIGEST_BYTES, type Checkpoint } from './checkpoint.js'
+import { encodeRecords } from './snapshot.js'
+import { equals } from 'uint8arrays/equals'
 
 export interface ChatMessage {
   index: number
@@ -21,15 +24,39 @@ export function encodeChatBody (text: string): Uint8Array<ArrayBuffer> {
   return ChatBody.encode({ text }) as Uint8Array<ArrayBuffer>
 }
 
-/** The text of a chat payload, or null when it is not a (bounded) ChatBody. */
-export function decodeChatBody (payload: Uint8Array): string | null {
+/** What a chat payload holds: a message's text or a history checkpoint. */
+export type ChatPayload = { text: string, checkpoint?: undefined } | { text?: undefined, checkpoint: Checkpoint }
+
+/** A chat payload, or null when it is not a (bounded, well-formed) ChatBody. */
+export function decodeChatPayload (payload: Uint8Array): ChatPayload | null {
   if (payload.byteLength > MAX_TEXT_BYTES + 8) return null
+  let body: ChatBody
   try {
-    return ChatBody.decode(payload).text
+    body = ChatBody.decode(payload)
   } catch {
     return null
   }
+  if (body.checkpoint == null) return { text: body.text }
+  const { through, digest } = body.checkpoint
+  if (body.text !== '' || !Number.isSafeInteger(through) || through < 1 || digest.byteLength !== DIGEST_BYTES) return null
+  return { checkpoint: { through, digest } }
 }
+
+/** The text of a chat message's payload, or null when it is not one (a checkpoint, or undecodable). */
+export function decodeChatBody (payload: Uint8Array): string | null {
+  return decodeChatPayload(payload)?.text ?? null
+}
+
+/** What the projection tells its owner about history checkpoints (src/chat/checkpoint.ts). */
+export interface CheckpointObserver {
+  /** The history passed a checkpoint boundary: this is the checkpoint to attest. */
+  due: (checkpoint: Checkpoint) => void
+  /** A member's committed checkpoint, with whether it matches this history (undefined: cannot tell, too old or the chain is unknown). */
+  seen: (sender: string, seq: number, checkpoint: Checkpoint, agrees: boolean | undefined) => void
+}
+
+/** Boundary digests kept to compare other members' checkpoints with (theirs arrive shortly after ours). */
+const RECENT_BOUNDARIES = 8
 
 /**
  * The chat state of one room: the projection of its committed log, written through to the room's
@@ -44,13 +71,28 @@ export class ChatProjection {
   private delivered: number
   /** Set when writing the history failed: later messages are not written (no holes), the next start refills it from the log. */
   private writeFailure: Error | undefined
+  /**
+   * The history chain through `applied` (src/chat/checkpoint.ts), stored with it. Undefined when it is
+   * not known: a history written before chains existed; this member then neither attests nor compares.
+   */
+  private chain: Uint8Array | undefined
+  /** Digests at the last few checkpoint boundaries passed. */
+  private readonly boundaries = new Map<number, Uint8Array>()
+  private readonly checkpoints: CheckpointObserver | undefined
   /** Entries that carried a payload this projection could not decode (logged by the caller). */
   undecodable = 0
 
-  constructor (history: RoomHistory) {
+  constructor (history: RoomHistory, opts: { roomId: string, checkpoints?: CheckpointObserver }) {
     this.history = history
     this.applied = history.appliedIndex()
     this.delivered = history.deliveredIndex()
+    this.chain = history.chain() ?? (this.applied === 0 ? chainStart(opts.roomId) : undefined)
+    this.checkpoints = opts.checkpoints
+  }
+
+  /** Whether this history knows its chain (false for one written before chains existed). */
+  chainKnown (): boolean {
+    return this.chain != null
   }
 
   /** The log index through which the history is complete: a restarted room need not re-apply entries up to here. */
@@ -74,28 +116,57 @@ export class ChatProjection {
     const fresh = entries.filter(entry => entry.index > this.applied)
     if (fresh.length === 0) return []
     const added: StoredMessage[] = []
+    const seen: Array<{ sender: string, seq: number, checkpoint: Checkpoint }> = []
+    const passed: Checkpoint[] = []
+    let chain = this.chain
+    let boundary = nextBoundary(this.applied)
     for (const entry of fresh) {
       const submission = entry.submission
       if (entry.type !== EntryType.ENTRY_SUBMISSION || submission == null) continue
-      const text = decodeChatBody(submission.payload)
-      if (text == null) {
+      if (chain != null) {
+        for (; boundary < entry.index; boundary += CHECKPOINT_EVERY) passed.push({ through: boundary, digest: chain })
+        chain = chainAfter(chain, entry)
+      }
+      const payload = decodeChatPayload(submission.payload)
+      if (payload == null) {
         this.undecodable++
+        continue
+      }
+      if (payload.checkpoint != null) {
+        seen.push({ sender: submission.sender, seq: submission.seq, checkpoint: payload.checkpoint })
         continue
       }
       // sentAt is the sender's claim (a uint64 on the wire): one that is not a safe integer is shown as 0.
       const sentAt = Number.isSafeInteger(submission.sentAt) && submission.sentAt >= 0 ? submission.sentAt : 0
-      added.push({ index: entry.index, term: entry.term, sender: submission.sender, seq: submission.seq, text, sentAt })
+      added.push({ index: entry.index, term: entry.term, sender: submission.sender, seq: submission.seq, text: payload.text, sentAt })
     }
     const through = fresh[fresh.length - 1].index
+    if (chain != null) for (; boundary <= through; boundary += CHECKPOINT_EVERY) passed.push({ through: boundary, digest: chain })
     if (this.writeFailure == null) {
       try {
-        this.history.append(added, through)
+        this.history.append(added, through, chain)
         this.applied = through
+        this.chain = chain
       } catch (err) {
         this.writeFailure = err as Error
       }
     }
+    this.observeCheckpoints(passed, seen)
     return added.map(m => this.view(m))
+  }
+
+  /** Records the boundaries passed, reports the latest as due, and compares the checkpoints seen. */
+  private observeCheckpoints (passed: readonly Checkpoint[], seen: ReadonlyArray<{ sender: string, seq: number, checkpoint: Checkpoint }>): void {
+    for (const { through, digest } of passed) {
+      this.boundaries.set(through, digest)
+      if (this.boundaries.size > RECENT_BOUNDARIES) this.boundaries.delete(this.boundaries.keys().next().value as number)
+    }
+    if (this.checkpoints == null) return
+    if (passed.length > 0) this.checkpoints.due(passed[passed.length - 1])
+    for (const { sender, seq, checkpoint } of seen) {
+      const ours = this.boundaries.get(checkpoint.through)
+      this.checkpoints.seen(sender, seq, checkpoint, ours == null ? undefined : equals(ours, checkpoint.digest))
+    }
   }
 
   /**
@@ -105,7 +176,7 @@ export class ChatProjection {
   skipTo (index: number): void {
     if (this.writeFailure != null || index <= this.applied) return
     try {
-      this.history.append([], index)
+      this.history.append([], index, this.chain)
       this.applied = index
     } catch (err) {
       this.writeFailure = err as Error
@@ -159,4 +230,23 @@ export class ChatProjection {
   private view (m: StoredMessage): ChatMessage {
     return { ...m, id: `${m.sender}:${m.seq}`, status: m.index <= this.delivered ? 'delivered' : 'committed' }
   }
+}
+
+/** The first checkpoint boundary after `index`. */
+function nextBoundary (index: number): number {
+  return (Math.floor(index / CHECKPOINT_EVERY) + 1) * CHECKPOINT_EVERY
+}
+
+/**
+ * The chain after `entry`'s record; undefined (the chain is lost) for an entry that has no record
+ * encoding, which only an entry that never came through protons could be (e.g. a sentAt beyond 2^53).
+ */
+function chainAfter (chain: Uint8Array, entry: Entry): Uint8Array | undefined {
+  let frame: Uint8Array
+  try {
+    frame = encodeRecords([entry])
+  } catch {
+    return undefined
+  }
+  return chainNext(chain, frame)
 }

@@ -77,8 +77,11 @@ export class RecordParser {
     return copy
   }
 
-  /** The records completed by the next `bytes` of the data. */
-  push (bytes: Uint8Array): SnapshotRecord[] {
+  /**
+   * The records completed by the next `bytes` of the data. With `frames`, each record's frame (its
+   * length prefix and encoded bytes, as the data holds them) is appended to it, in the same order.
+   */
+  push (bytes: Uint8Array, frames?: Uint8Array[]): SnapshotRecord[] {
     const buf = this.carry.byteLength === 0 ? bytes : concat([this.carry, bytes])
     const records: SnapshotRecord[] = []
     let at = 0
@@ -89,6 +92,7 @@ export class RecordParser {
       if (length > MAX_RECORD_BYTES) throw new SnapshotDataError(`record at byte ${this.offset - this.carry.byteLength + at}: ${length} bytes, more than ${MAX_RECORD_BYTES}`)
       if (next + length > buf.byteLength) break
       records.push(this.record(buf.subarray(next, next + length)))
+      frames?.push(buf.subarray(at, next + length))
       at = next + length
     }
     // Only the unfinished frame is kept (copied, so the caller's buffer can go).

@@ -8,7 +8,8 @@ import type { Ed25519PrivateKey, IdentifyResult, Libp2p, Logger } from '@libp2p/
 import { ConfigChangeType, EntryType } from '../../proto/raft.js'
 import type { Entry, RaftMessage, SnapshotMeta, Submission } from '../../proto/raft.js'
 import type { JoinResponse } from '../../proto/join.js'
-import { ChatProjection, decodeChatBody, encodeChatBody, MAX_TEXT_BYTES, type ChatMessage } from '../chat/projection.js'
+import { encodeCheckpoint, type Checkpoint } from '../chat/checkpoint.js'
+import { ChatProjection, decodeChatBody, decodeChatPayload, encodeChatBody, MAX_TEXT_BYTES, type ChatMessage } from '../chat/projection.js'
 import { encodeRecords, recordEntry, StoredRecordReader } from '../chat/snapshot.js'
 import { coreOptions, TIMING_PROFILES, type TimingProfile } from '../core/options.js'
 import { RaftCore } from '../core/raft.js'
@@ -66,11 +67,13 @@ interface Room {
   chat: ChatProjection
   /** Own submissions the host has placed in the log (seq -> index), until committed. */
   sequenced: Map<number, number>
+  /** Seqs of own history checkpoints not yet applied: submissions, but not messages (no receipts). */
+  attesting: Set<number>
   /** An applied configuration included this node (so a later one without it means removal). */
   wasMember: boolean
   /** Members named by the inviter when we joined: the only peers a joiner with an empty log listens to. */
   introducedBy: Set<string>
-  /** Checks the records and signatures of a snapshot the host sends, chunk by chunk, before the core sees it. */
+  /** Checks the records of a snapshot the host sends (form, checkpoints, signatures), chunk by chunk, before the core sees it. */
   incomingSnapshot: IncomingSnapshotCheck
   /** The room's durable store (its snapshot is read back from here, piece by piece). */
   store: RoomStore
@@ -277,7 +280,7 @@ export class DemesNode implements DemesNodeApi {
 
   outbox (roomId: string): OutboxItem[] {
     const room = this.room$(roomId)
-    return room.driver.pendingSubmissions().map(s => ({
+    return room.driver.pendingSubmissions().filter(s => !room.attesting.has(s.seq)).map(s => ({
       id: `${s.sender}:${s.seq}`,
       seq: s.seq,
       text: decodeChatBody(s.payload) ?? '',
@@ -351,8 +354,19 @@ export class DemesNode implements DemesNodeApi {
       },
       snapshotSource: { read: (index, offset, maxBytes) => this.readSnapshot(roomId, store, index, offset, maxBytes) }
     })
-    const chat = new ChatProjection(this.storage.roomHistory(roomId))
-    const incomingSnapshot = new IncomingSnapshotCheck(roomId, this.verifier)
+    const chat = new ChatProjection(this.storage.roomHistory(roomId), {
+      roomId,
+      checkpoints: {
+        due: checkpoint => { this.attest(room, checkpoint) },
+        seen: (sender, seq, checkpoint, agrees) => { this.checkpointSeen(room, sender, seq, checkpoint, agrees) }
+      }
+    })
+    if (!chat.chainKnown()) this.log('room %s: its history predates history checkpoints; this node will not attest it', roomId)
+    const incomingSnapshot = new IncomingSnapshotCheck(roomId, this.verifier, {
+      // A joiner knows no voters yet: it trusts the members its inviter introduced.
+      electorate: () => { const { voters } = room.driver.configuration(); return voters.length > 0 ? voters : room.introducedBy },
+      notice: message => { this.log.error('room %s: %s', roomId, message) }
+    })
     // The core re-emits only the committed entries after `applied` (etcd's Config.Applied): what the
     // history already holds is neither stored nor announced again.
     const resumable: RoomStore = {
@@ -360,7 +374,10 @@ export class DemesNode implements DemesNodeApi {
       persist: rd => {
         store.persist(rd)
         if (rd.snapshotChunks != null) incomingSnapshot.accept(rd.snapshotChunks)
-        if (rd.snapshot?.install === true) incomingSnapshot.installed()
+        if (rd.snapshot?.install === true) {
+          const stats = incomingSnapshot.installed()
+          if (stats != null) this.log('room %s: snapshot %d had %d records: %d vouched for by checkpoints, %d by their own signature', roomId, rd.snapshot.meta.index, stats.records, stats.byCheckpoint, stats.bySignature)
+        }
       },
       read: (index, offset, maxBytes) => store.read(index, offset, maxBytes)
     }
@@ -371,7 +388,7 @@ export class DemesNode implements DemesNodeApi {
       send: message => { this.libp2p.services.demes.send(message.to, roomId, message) },
       ...(this.compactEvery > 0 ? { compaction: { every: this.compactEvery, data: encodeRecords } } : {})
     })
-    const room: Room = { roomId, name, driver, chat, sequenced: new Map(), introducedBy: new Set(), wasMember: false, incomingSnapshot, store, refusedSnapshot: '', committedThrough: 0, catchUp: undefined }
+    const room: Room = { roomId, name, driver, chat, sequenced: new Map(), attesting: ownCheckpoints(driver), introducedBy: new Set(), wasMember: false, incomingSnapshot, store, refusedSnapshot: '', committedThrough: 0, catchUp: undefined }
     // Configurations through the snapshot are not re-emitted even when the history lags it.
     const membership = appliedMembership(driver, Math.max(chat.appliedIndex(), driver.snapshot().index), this.peerId)
     room.wasMember = membership.was
@@ -495,7 +512,7 @@ export class DemesNode implements DemesNodeApi {
       return
     }
     if (message.installSnapshot != null) {
-      const checked = room.incomingSnapshot.check(message.installSnapshot)
+      const checked = room.incomingSnapshot.check(message.installSnapshot, message.from)
       if (!checked.ok) {
         const refused = `${message.from} ${checked.reason}`
         if (room.refusedSnapshot !== refused) this.log('room %s: rejected a snapshot chunk from %s: %s', roomId, message.from, checked.reason)
@@ -572,6 +589,7 @@ export class DemesNode implements DemesNodeApi {
         this.emit({ type: 'host', roomId: room.roomId, host: event.leader, term: event.term })
         break
       case 'sequenced':
+        if (room.attesting.has(event.seq)) break
         room.sequenced.set(event.seq, event.index)
         this.emit({ type: 'receipt', roomId: room.roomId, id: `${this.peerId}:${event.seq}`, status: 'sequenced' })
         break
@@ -593,6 +611,23 @@ export class DemesNode implements DemesNodeApi {
       default:
         break
     }
+  }
+
+  /**
+   * The history passed a checkpoint boundary: a voter attests it (src/chat/checkpoint.ts), unless its
+   * history is still catching up from a snapshot (the boundary is old news by then).
+   */
+  private attest (room: Room, checkpoint: Checkpoint): void {
+    if (room.catchUp != null || this.stopped || !isVoterIn(room, this.peerId)) return
+    const result = room.driver.propose(encodeCheckpoint(checkpoint))
+    if (result.ok) room.attesting.add(result.seq)
+    else this.log('room %s: could not attest the history through %d: %s', room.roomId, checkpoint.through, result.reason)
+  }
+
+  /** A committed checkpoint: one that disagrees with this history means two members hold different histories. */
+  private checkpointSeen (room: Room, sender: string, seq: number, checkpoint: Checkpoint, agrees: boolean | undefined): void {
+    if (sender === this.peerId) room.attesting.delete(seq)
+    if (agrees === false) this.log.error('room %s: member %s attests a history through %d that differs from this node\'s', room.roomId, sender, checkpoint.through)
   }
 
   /** This node's messages that became delivered (for receipts); a failing history only costs the receipts. */
@@ -791,6 +826,11 @@ function asBadRequest<T> (read: () => T): T {
     if (err instanceof SearchQueryError || err instanceof RangeError) throw new ApiError('bad-request', err.message)
     throw err
   }
+}
+
+/** Seqs of this node's checkpoints still in its outbox (after a restart, they must not turn into receipts). */
+function ownCheckpoints (driver: RoomDriver): Set<number> {
+  return new Set(driver.pendingSubmissions().filter(s => decodeChatPayload(s.payload)?.checkpoint != null).map(s => s.seq))
 }
 
 function isMemberIn (room: Room, peerId: string): boolean {

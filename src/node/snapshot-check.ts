@@ -1,4 +1,8 @@
+import { equals } from 'uint8arrays/equals'
 import type { InstallSnapshot } from '../../proto/raft.js'
+import type { SnapshotRecord } from '../../proto/snapshot.js'
+import { chainNext, chainStart, CheckpointQuorum, type Checkpoint } from '../chat/checkpoint.js'
+import { decodeChatPayload } from '../chat/projection.js'
 import { RecordParser, SnapshotDataError } from '../chat/snapshot.js'
 import type { SnapshotChunk } from '../core/types.js'
 import type { SubmissionVerifier } from '../crypto/submission.js'
@@ -6,10 +10,52 @@ import type { SubmissionVerifier } from '../crypto/submission.js'
 const EMPTY = new Uint8Array(0)
 
 /**
+ * Records of a reception neither proven by checkpoints nor checked yet, at most: beyond this the
+ * oldest are checked one by one, so memory stays bounded whatever the checkpoints do. Checkpoints
+ * come every CHECKPOINT_EVERY (1000) indexes, a little after the index they vouch for.
+ */
+export const MAX_UNPROVEN_RECORDS = 4096
+
+/** A record not yet vouched for, with the history chain after it. */
+interface Unproven {
+  record: SnapshotRecord
+  chain: Uint8Array
+}
+
+/** How the records of a reception were vouched for. */
+export interface ReceptionStats {
+  records: number
+  /** Covered by a quorum of checkpoints. */
+  byCheckpoint: number
+  /** Checked one signature at a time (checkpoints themselves, the tail after the last quorum, overflow). */
+  bySignature: number
+}
+
+/** Where a reception stands after some chunks: the parser, the history chain, what is still unproven. */
+class Reception {
+  constructor (
+    readonly parser: RecordParser,
+    public chain: Uint8Array,
+    readonly quorum: CheckpointQuorum,
+    /** Unproven records, oldest first: always the records after the proven (or checked) prefix. */
+    readonly unproven: Unproven[],
+    readonly stats: ReceptionStats
+  ) {}
+
+  /** An independent copy (chunks are checked on a copy and committed only when the core accepts them). */
+  clone (sender: string): Reception {
+    return new Reception(this.parser.clone(), this.chain, this.quorum.clone(sender), this.unproven.slice(), { ...this.stats })
+  }
+}
+
+/**
  * Checks the chunks of a snapshot a host sends this member before the core sees them: every record
- * they complete must be well formed (src/chat/snapshot.ts) and carry its sender's valid signature,
- * so a host cannot slip a forged message into the history through a snapshot. Checking chunk by
- * chunk spreads the signature checks over the transfer instead of stalling on the last chunk.
+ * must be well formed (src/chat/snapshot.ts), and before the last chunk passes, every record must be
+ * vouched for, so a host cannot slip a forged message into the history through a snapshot. A record
+ * is vouched for by a quorum of history checkpoints (src/chat/checkpoint.ts) that appear later in the
+ * data and whose digest matches the chain of the data received, or else by its own signature. The
+ * chunks before the last are stored by the core only as an incoming snapshot, never installed while
+ * a record is unproven.
  *
  * The position it checks from is that of the chunks the core accepted (Ready.snapshotChunks, the
  * very bytes the store assembles), so it never drifts from what will be installed.
@@ -17,37 +63,50 @@ const EMPTY = new Uint8Array(0)
 export class IncomingSnapshotCheck {
   private readonly roomId: string
   private readonly verifier: SubmissionVerifier
+  /** Whose checkpoints count: the voters this member knows (a joiner: the members that introduced it). */
+  private readonly electorate: () => Iterable<string>
+  /** Told about checkpoints that disagree with the data (each member once per reception). */
+  private readonly notice: (message: string) => void
   /** Where the accepted chunks left the data: the next chunk must continue from here (or start over at 0). */
-  private accepted: RecordParser | undefined
-  /** Chunk data checked on arrival, with the parser's position after it: the core accepts these very objects. */
-  private readonly checked = new WeakMap<Uint8Array, RecordParser>()
+  private accepted: Reception | undefined
+  /** Chunk data checked on arrival, with the reception after it: the core accepts these very objects. */
+  private readonly checked = new WeakMap<Uint8Array, Reception>()
+  private readonly disagreed = new Set<string>()
 
-  constructor (roomId: string, verifier: SubmissionVerifier) {
+  constructor (roomId: string, verifier: SubmissionVerifier, opts: { electorate: () => Iterable<string>, notice: (message: string) => void }) {
     this.roomId = roomId
     this.verifier = verifier
+    this.electorate = opts.electorate
+    this.notice = opts.notice
   }
 
   /**
-   * A chunk as it arrives. Returns the chunk to step into the core, or a reason to drop it. A chunk
-   * that does not continue the checked data cannot be checked: it goes on without its data, so the
-   * core still answers it with the offset it wants and the host resumes there, but no unchecked
-   * byte reaches the store.
+   * A chunk as it arrives from `from`. Returns the chunk to step into the core, or a reason to drop
+   * it. A chunk that does not continue the checked data cannot be checked: it goes on without its
+   * data, so the core still answers it with the offset it wants and the host resumes there, but no
+   * unchecked byte reaches the store.
    */
-  check (chunk: InstallSnapshot): { ok: true, chunk: InstallSnapshot } | { ok: false, reason: string } {
-    const from = chunk.offset === 0 ? new RecordParser(chunk.index, chunk.term) : this.continuing(chunk)
-    if (from == null) return { ok: true, chunk: { ...chunk, data: EMPTY, done: false, meta: undefined } }
-    const parser = from.clone()
+  check (chunk: InstallSnapshot, from: string): { ok: true, chunk: InstallSnapshot } | { ok: false, reason: string } {
+    const base = chunk.offset === 0 ? this.fresh(chunk, from) : this.continuing(chunk)
+    if (base == null) return { ok: true, chunk: { ...chunk, data: EMPTY, done: false, meta: undefined } }
+    const reception = base.clone(from)
     try {
-      for (const record of parser.push(chunk.data)) {
-        const verdict = this.verifier.verify(this.roomId, { sender: record.sender, seq: record.seq, payload: record.payload, sentAt: record.sentAt, signature: record.signature })
-        if (!verdict.ok) return { ok: false, reason: `snapshot ${chunk.index}: record ${record.index} (${record.sender}#${record.seq}): ${verdict.reason}` }
+      const frames: Uint8Array[] = []
+      const records = reception.parser.push(chunk.data, frames)
+      for (let i = 0; i < records.length; i++) {
+        const problem = this.take(reception, records[i], frames[i])
+        if (problem != null) return { ok: false, reason: `snapshot ${chunk.index}: ${problem}` }
       }
-      if (chunk.done) parser.end()
+      if (chunk.done) {
+        reception.parser.end()
+        const problem = this.checkOldest(reception, reception.unproven.length)
+        if (problem != null) return { ok: false, reason: `snapshot ${chunk.index}: ${problem}` }
+      }
     } catch (err) {
       if (err instanceof SnapshotDataError) return { ok: false, reason: `snapshot ${chunk.index} at offset ${chunk.offset}: ${err.message}` }
       throw err
     }
-    this.checked.set(chunk.data, parser)
+    this.checked.set(chunk.data, reception)
     return { ok: true, chunk }
   }
 
@@ -55,23 +114,92 @@ export class IncomingSnapshotCheck {
   accept (chunks: readonly SnapshotChunk[]): void {
     for (const chunk of chunks) {
       const after = this.checked.get(chunk.data)
-      if (after != null && after.index === chunk.index && after.term === chunk.term && after.offset === chunk.offset + chunk.data.byteLength) {
+      const parser = after?.parser
+      if (parser != null && parser.index === chunk.index && parser.term === chunk.term && parser.offset === chunk.offset + chunk.data.byteLength) {
         this.accepted = after
-      } else if (chunk.data.byteLength > 0 || this.accepted == null || this.accepted.offset !== chunk.offset) {
+      } else if (chunk.data.byteLength > 0 || this.accepted == null || this.accepted.parser.offset !== chunk.offset) {
         // Not checked here (never expected): nothing after it can be vouched for until a new start.
         this.accepted = undefined
       }
     }
   }
 
-  /** The install is stored: a new transfer starts from offset 0. */
-  installed (): void {
+  /** The install is stored: a new transfer starts from offset 0. Returns how its records were vouched for. */
+  installed (): ReceptionStats | undefined {
+    const stats = this.accepted?.stats
     this.accepted = undefined
+    return stats
   }
 
-  private continuing (chunk: InstallSnapshot): RecordParser | undefined {
+  private fresh (chunk: InstallSnapshot, from: string): Reception {
+    this.disagreed.clear()
+    return new Reception(new RecordParser(chunk.index, chunk.term), chainStart(this.roomId), new CheckpointQuorum(this.electorate(), [from]), [], { records: 0, byCheckpoint: 0, bySignature: 0 })
+  }
+
+  private continuing (chunk: InstallSnapshot): Reception | undefined {
     const accepted = this.accepted
-    if (accepted == null || accepted.index !== chunk.index || accepted.term !== chunk.term || accepted.offset !== chunk.offset) return undefined
+    if (accepted == null || accepted.parser.index !== chunk.index || accepted.parser.term !== chunk.term || accepted.parser.offset !== chunk.offset) return undefined
     return accepted
+  }
+
+  /** One more record of the data: chained, weighed if it is a checkpoint, held until vouched for. Returns a problem, if any. */
+  private take (reception: Reception, record: SnapshotRecord, frame: Uint8Array): string | undefined {
+    reception.chain = chainNext(reception.chain, frame)
+    reception.stats.records++
+    reception.unproven.push({ record, chain: reception.chain })
+    const checkpoint = decodeChatPayload(record.payload)?.checkpoint
+    if (checkpoint != null && reception.quorum.counts(record.sender)) {
+      // A checkpoint vouches for others only once its own signature is checked.
+      const problem = this.checkSignature(record)
+      if (problem != null) return problem
+      this.weigh(reception, record, checkpoint)
+    }
+    // Over the bound, a quarter of it is checked at once (not one per record: each check shifts the list).
+    if (reception.unproven.length <= MAX_UNPROVEN_RECORDS) return undefined
+    return this.checkOldest(reception, reception.unproven.length - MAX_UNPROVEN_RECORDS * 3 / 4)
+  }
+
+  /** A member's checkpoint against the chain of the data: an agreement may prove a prefix of the unproven records. */
+  private weigh (reception: Reception, record: SnapshotRecord, checkpoint: Checkpoint): void {
+    const { unproven, quorum } = reception
+    if (checkpoint.through >= record.index) return // vouching for what came after it: never what an honest member writes
+    // The chain after the last record at or below `through` (unproven records are the data's last ones).
+    let at = -1
+    for (let lo = 0, hi = unproven.length - 1; lo <= hi;) {
+      const mid = (lo + hi) >> 1
+      if (unproven[mid].record.index <= checkpoint.through) {
+        at = mid
+        lo = mid + 1
+      } else hi = mid - 1
+    }
+    if (at < 0) return // everything through it is vouched for already
+    if (!equals(unproven[at].chain, checkpoint.digest)) {
+      if (!this.disagreed.has(record.sender)) this.notice(`member ${record.sender} attests a history through ${checkpoint.through} that differs from this snapshot's`)
+      this.disagreed.add(record.sender)
+      return
+    }
+    quorum.agree(record.sender, checkpoint.through)
+    const proven = quorum.proven()
+    let drop = 0
+    while (drop < unproven.length && unproven[drop].record.index <= proven) drop++
+    unproven.splice(0, drop)
+    reception.stats.byCheckpoint += drop
+  }
+
+  /** Checks the `count` oldest unproven records one signature at a time. Returns the first problem. */
+  private checkOldest (reception: Reception, count: number): string | undefined {
+    if (count <= 0) return undefined
+    const oldest = reception.unproven.splice(0, count)
+    reception.stats.bySignature += oldest.length
+    for (const { record } of oldest) {
+      const problem = this.checkSignature(record)
+      if (problem != null) return problem
+    }
+    return undefined
+  }
+
+  private checkSignature (record: SnapshotRecord): string | undefined {
+    const verdict = this.verifier.verify(this.roomId, { sender: record.sender, seq: record.seq, payload: record.payload, sentAt: record.sentAt, signature: record.signature })
+    return verdict.ok ? undefined : `record ${record.index} (${record.sender}#${record.seq}): ${verdict.reason}`
   }
 }

@@ -31,11 +31,14 @@ export interface RoomHistory {
    * `appliedIndex`, in one transaction. A message at an index already stored is skipped, so applying
    * the same committed entries again changes nothing; one below the last stored message that is not
    * stored is refused (RangeError, nothing changes): history only grows at its end, which keeps the
-   * SQLite search walk in index order. The applied index never goes back.
+   * SQLite search walk in index order. The applied index never goes back. `chain` is the history
+   * chain through `appliedIndex` (src/chat/checkpoint.ts), stored with it when given.
    */
-  append: (messages: readonly StoredMessage[], appliedIndex: number) => void
+  append: (messages: readonly StoredMessage[], appliedIndex: number, chain?: Uint8Array) => void
   /** The log index up to which committed entries have been applied (0: nothing yet). */
   appliedIndex: () => number
+  /** The history chain stored with the applied index (undefined: none stored). */
+  chain: () => Uint8Array | undefined
   /** The log index every member holds (0: none known). */
   deliveredIndex: () => number
   /** Raises the delivered index (a lower one is ignored). */
@@ -143,9 +146,10 @@ export class MemoryRoomHistory implements RoomHistory {
   /** Folded tokens of each message, computed once (search compares against these). */
   private readonly tokens: string[][] = []
   private applied = 0
+  private appliedChain: Uint8Array | undefined
   private delivered = 0
 
-  append (messages: readonly StoredMessage[], appliedIndex: number): void {
+  append (messages: readonly StoredMessage[], appliedIndex: number, chain?: Uint8Array): void {
     // Checked before anything changes, so a bad batch leaves the history as it was.
     checkIndex(appliedIndex, 'applied index')
     for (const message of messages) checkMessage(message)
@@ -163,11 +167,16 @@ export class MemoryRoomHistory implements RoomHistory {
       this.messages.push(message)
       this.tokens.push(tokenize(message.text))
     }
+    if (appliedIndex >= this.applied && chain != null) this.appliedChain = chain.slice()
     this.applied = Math.max(this.applied, appliedIndex)
   }
 
   appliedIndex (): number {
     return this.applied
+  }
+
+  chain (): Uint8Array | undefined {
+    return this.appliedChain?.slice()
   }
 
   deliveredIndex (): number {

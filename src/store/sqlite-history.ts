@@ -1,7 +1,8 @@
-// A room's chat history in the node's SQLite database (schema version 2): the messages table, an
+// A room's chat history in the node's SQLite database (schema versions 2 and 4): the messages table, an
 // FTS5 index over their text, and each room's applied and delivered index. See history.ts for the
 // contract; sqlite.ts opens the database and migrates it.
 import type Database from 'better-sqlite3'
+import { DIGEST_BYTES } from '../chat/checkpoint.js'
 import { unsyncedWriter } from './sqlite-sync.js'
 import {
   checkIndex, checkLimit, checkMessage, ftsQuery, MAX_PAGE_LIMIT, MAX_SEARCH_LIMIT, MAX_SENDER_LENGTH, MAX_STORED_TEXT_LENGTH, searchTerms,
@@ -43,6 +44,14 @@ export function migrateToHistory (db: Database.Database): void {
   `)
 }
 
+/**
+ * Migration 3 -> 4: the history chain stored with the applied index (src/chat/checkpoint.ts). NULL for
+ * histories written before: such a member neither attests nor compares checkpoints.
+ */
+export function migrateToHistoryChain (db: Database.Database): void {
+  db.exec('ALTER TABLE history_state ADD COLUMN chain BLOB')
+}
+
 export type HistoryStatements = ReturnType<typeof prepareHistory>
 
 /** The message columns, qualified (the FTS5 table has a text column too); oversize text reads as NULL. */
@@ -52,9 +61,12 @@ const COLUMNS = `messages.idx, messages.term, messages.sender, messages.seq,
 export function prepareHistory (db: Database.Database) {
   return {
     insert: db.prepare('INSERT INTO messages (room_id, idx, term, sender, seq, text, sent_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (room_id, idx) DO NOTHING'),
-    state: db.prepare('SELECT applied, delivered FROM history_state WHERE room_id = ?'),
-    raiseApplied: db.prepare(`INSERT INTO history_state (room_id, applied, delivered) VALUES (?, ?, 0)
-      ON CONFLICT (room_id) DO UPDATE SET applied = max(applied, excluded.applied)`),
+    state: db.prepare('SELECT applied, delivered, chain FROM history_state WHERE room_id = ?'),
+    // The chain goes with the applied index: it is taken only when that index does not go back.
+    raiseApplied: db.prepare(`INSERT INTO history_state (room_id, applied, delivered, chain) VALUES (?, ?, 0, ?)
+      ON CONFLICT (room_id) DO UPDATE SET
+        chain = CASE WHEN excluded.applied >= applied AND excluded.chain IS NOT NULL THEN excluded.chain ELSE chain END,
+        applied = max(applied, excluded.applied)`),
     raiseDelivered: db.prepare(`INSERT INTO history_state (room_id, applied, delivered) VALUES (?, 0, ?)
       ON CONFLICT (room_id) DO UPDATE SET delivered = max(delivered, excluded.delivered)`),
     page: db.prepare(`SELECT ${COLUMNS} FROM messages WHERE room_id = ? AND idx > ? ORDER BY idx LIMIT ?`),
@@ -94,7 +106,7 @@ export class SqliteRoomHistory implements RoomHistory {
   private readonly stmts: HistoryStatements
   private readonly error: (what: string) => Error
   private readonly isValid: () => boolean
-  private readonly writeAppend: (messages: readonly StoredMessage[], appliedIndex: number) => void
+  private readonly writeAppend: (messages: readonly StoredMessage[], appliedIndex: number, chain: Uint8Array | null) => void
   private readonly relaxed: (write: () => void) => void
 
   /** `isValid` answers false once the room was deleted or the database closed; `error` names the file and room. */
@@ -104,7 +116,7 @@ export class SqliteRoomHistory implements RoomHistory {
     this.roomId = roomId
     this.error = opts.error
     this.isValid = opts.isValid
-    this.writeAppend = db.transaction((messages: readonly StoredMessage[], appliedIndex: number) => {
+    this.writeAppend = db.transaction((messages: readonly StoredMessage[], appliedIndex: number, chain: Uint8Array | null) => {
       let last = (stmts.lastIndex.get(roomId) as { last: number | null }).last ?? 0
       for (const m of messages) {
         if (m.index <= last) {
@@ -115,20 +127,24 @@ export class SqliteRoomHistory implements RoomHistory {
         stmts.insert.run(roomId, m.index, m.term, m.sender, m.seq, m.text, m.sentAt)
         last = m.index
       }
-      stmts.raiseApplied.run(roomId, appliedIndex)
+      stmts.raiseApplied.run(roomId, appliedIndex, chain)
     })
     this.relaxed = unsyncedWriter(db)
   }
 
-  append (messages: readonly StoredMessage[], appliedIndex: number): void {
+  append (messages: readonly StoredMessage[], appliedIndex: number, chain?: Uint8Array): void {
     this.check()
     checkIndex(appliedIndex, 'applied index')
     for (const message of messages) checkMessage(message)
-    this.relaxed(() => { this.writeAppend(messages, appliedIndex) })
+    this.relaxed(() => { this.writeAppend(messages, appliedIndex, chain ?? null) })
   }
 
   appliedIndex (): number {
     return this.state().applied
+  }
+
+  chain (): Uint8Array | undefined {
+    return this.state().chain
   }
 
   deliveredIndex (): number {
@@ -173,12 +189,13 @@ export class SqliteRoomHistory implements RoomHistory {
     return (this.stmts.count.get(this.roomId) as { n: number }).n
   }
 
-  private state (): { applied: number, delivered: number } {
+  private state (): { applied: number, delivered: number, chain: Uint8Array | undefined } {
     this.check()
-    const row = this.stmts.state.get(this.roomId) as { applied: unknown, delivered: unknown } | undefined
-    if (row == null) return { applied: 0, delivered: 0 }
+    const row = this.stmts.state.get(this.roomId) as { applied: unknown, delivered: unknown, chain: unknown } | undefined
+    if (row == null) return { applied: 0, delivered: 0, chain: undefined }
     if (!isCount(row.applied) || !isCount(row.delivered)) throw this.error('the history state (applied/delivered index) is malformed')
-    return { applied: row.applied, delivered: row.delivered }
+    if (row.chain != null && !(row.chain instanceof Uint8Array && row.chain.byteLength === DIGEST_BYTES)) throw this.error('the history chain is malformed')
+    return { applied: row.applied, delivered: row.delivered, chain: row.chain == null ? undefined : new Uint8Array(row.chain) }
   }
 
   /** Everything read back is checked: a damaged row is reported, never passed on. */

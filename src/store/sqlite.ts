@@ -3,7 +3,7 @@ import Database from 'better-sqlite3'
 import { Entry, HardState, Submission } from '../../proto/raft.js'
 import type { DurableState, Ready } from '../core/types.js'
 import type { RoomStore } from './memory.js'
-import { deleteHistory, migrateToHistory, prepareHistory, SqliteRoomHistory, type HistoryStatements } from './sqlite-history.js'
+import { deleteHistory, migrateToHistory, migrateToHistoryChain, prepareHistory, SqliteRoomHistory, type HistoryStatements } from './sqlite-history.js'
 import { deleteSnapshots, migrateToSnapshots, prepareSnapshots, SnapshotRows, type SnapshotStatements } from './sqlite-snapshot.js'
 import { boundedAddrs, MAX_ADDR_LENGTH, MAX_PEER_ADDRS, type Storage, type StoredRoom } from './storage.js'
 import { unsyncedWriter } from './sqlite-sync.js'
@@ -11,7 +11,7 @@ import { unsyncedWriter } from './sqlite-sync.js'
 /** 'DeMS': marks the file as ours (PRAGMA application_id), so a foreign SQLite file is refused. */
 export const APPLICATION_ID = 0x44654d53
 /** The schema version this build writes; MIGRATIONS[v] brings a database from version v to v + 1. */
-export const SCHEMA_VERSION = 3
+export const SCHEMA_VERSION = 4
 
 // Everything read from disk is untrusted: bounds well above what the protocol produces
 // (a 64 KiB payload, 64 members), far below what would hurt the process.
@@ -62,7 +62,9 @@ const MIGRATIONS: ReadonlyArray<(db: Database.Database) => void> = [
   // Starts empty: the node fills it from the log on the next start (src/node/node.ts).
   migrateToHistory,
   // 2 -> 3: each room's snapshot (metadata and data segments) and the one being received.
-  migrateToSnapshots
+  migrateToSnapshots,
+  // 3 -> 4: the history chain stored with each room's applied index (src/chat/checkpoint.ts).
+  migrateToHistoryChain
 ]
 
 /** A problem with the database file itself: names the file, says what is wrong. */

@@ -10,7 +10,7 @@ const noop = (index: number): Entry => ({ index, term: 1, type: EntryType.ENTRY_
 const evenMessages = (): Entry[] => Array.from({ length: 20 }, (_, i) => entry(2 * (i + 1), `m${2 * (i + 1)}`, i % 2 === 0 ? 'p' : 'q'))
 
 describe('ChatProjection', () => {
-  const chat = new ChatProjection(new MemoryRoomHistory())
+  const chat = new ChatProjection(new MemoryRoomHistory(), { roomId: 'room-1' })
   chat.apply(evenMessages())
 
   test('pages forwards after an index', () => {
@@ -39,7 +39,7 @@ describe('ChatProjection', () => {
   })
 
   test('search finds messages in the history, newest first', () => {
-    const other = new ChatProjection(new MemoryRoomHistory())
+    const other = new ChatProjection(new MemoryRoomHistory(), { roomId: 'room-1' })
     other.apply([entry(1, 'good morning'), entry(2, 'morning all'), entry(3, 'good night')])
     expect(other.search('morning', 10).map(m => m.index)).toEqual([2, 1])
     expect(other.search('good', 10, 3).map(m => m.index)).toEqual([1])
@@ -48,7 +48,7 @@ describe('ChatProjection', () => {
 
   test('a payload that is not a chat body is counted, not shown; the applied index still moves', () => {
     const history = new MemoryRoomHistory()
-    const other = new ChatProjection(history)
+    const other = new ChatProjection(history, { roomId: 'room-1' })
     other.apply([{ ...entry(1, 'x'), submission: { sender: 'p', seq: 1, payload: new Uint8Array([0xff, 0xff, 0xff]), sentAt: 0, signature: EMPTY } }])
     expect(other.count()).toBe(0)
     expect(other.undecodable).toBe(1)
@@ -56,7 +56,7 @@ describe('ChatProjection', () => {
   })
 
   test('a sentAt that is not a safe integer is shown as 0', () => {
-    const other = new ChatProjection(new MemoryRoomHistory())
+    const other = new ChatProjection(new MemoryRoomHistory(), { roomId: 'room-1' })
     const e = entry(1, 'from the future')
     other.apply([{ ...e, submission: { ...e.submission!, sentAt: 2 ** 64 } }])
     expect(other.page(0, 1)[0].sentAt).toBe(0)
@@ -66,19 +66,19 @@ describe('ChatProjection', () => {
 describe('ChatProjection over a stored history', () => {
   test('writes through: a new projection over the same history (a restart) sees every message and the delivered index', () => {
     const history = new MemoryRoomHistory()
-    const before = new ChatProjection(history)
+    const before = new ChatProjection(history, { roomId: 'room-1' })
     before.apply([...evenMessages().slice(0, 5), noop(11)])
     before.markDelivered(4)
-    const after = new ChatProjection(history)
+    const after = new ChatProjection(history, { roomId: 'room-1' })
     expect(after.appliedIndex()).toBe(11)
     expect(after.page(0, 100).map(m => `${m.index} ${m.status}`)).toEqual(['2 delivered', '4 delivered', '6 committed', '8 committed', '10 committed'])
   })
 
   test('entries applied again are neither stored nor reported twice', () => {
     const history = new MemoryRoomHistory()
-    const chat = new ChatProjection(history)
+    const chat = new ChatProjection(history, { roomId: 'room-1' })
     expect(chat.apply(evenMessages().slice(0, 3))).toHaveLength(3)
-    const again = new ChatProjection(history)
+    const again = new ChatProjection(history, { roomId: 'room-1' })
     // The log replayed from the start after a restart, plus one new message.
     const added = again.apply([...evenMessages().slice(0, 3), entry(7, 'new')])
     expect(added.map(m => m.index)).toEqual([7])
@@ -95,7 +95,7 @@ describe('ChatProjection over a stored history', () => {
         history.append(...args)
       }
     })
-    const chat = new ChatProjection(flaky)
+    const chat = new ChatProjection(flaky, { roomId: 'room-1' })
     chat.apply([entry(1, 'stored')])
     failing = true
     expect(chat.apply([entry(2, 'lost for now')]).map(m => m.text)).toEqual(['lost for now'])
@@ -106,7 +106,7 @@ describe('ChatProjection over a stored history', () => {
     expect(history.page(0, 10).map(m => m.index)).toEqual([1])
     expect(history.appliedIndex()).toBe(1)
     // The next start re-applies from index 2.
-    const restarted = new ChatProjection(history)
+    const restarted = new ChatProjection(history, { roomId: 'room-1' })
     restarted.apply([entry(2, 'lost for now'), entry(3, 'later')])
     expect(history.page(0, 10).map(m => m.text)).toEqual(['stored', 'lost for now', 'later'])
   })

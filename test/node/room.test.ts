@@ -21,7 +21,7 @@ function makeRoom (ids: string[]) {
   const bootstrap = RaftCore.bootstrap(ids)
   ids.forEach((id, i) => {
     const driver = new RoomDriver({ roomId: 'room', core: coreOptions(id, seededRng(i + 1), { timing: TIMING_PROFILES.fast }), store: MemoryStore.from(bootstrap), send: deliver })
-    const chat = new ChatProjection(new MemoryRoomHistory())
+    const chat = new ChatProjection(new MemoryRoomHistory(), { roomId: 'room-1' })
     driver.on('committed', entries => chat.apply(entries))
     driver.on('event', event => { if (event.type === 'delivered') chat.markDelivered(event.index) })
     drivers.set(id, driver)

@@ -2,10 +2,13 @@ import { describe, expect, test } from '@jest/globals'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { EntryType, type Entry, type InstallSnapshot } from '../../proto/raft.js'
-import { encodeChatBody } from '../../src/chat/projection.js'
+import { CHECKPOINT_EVERY, encodeCheckpoint, type Checkpoint } from '../../src/chat/checkpoint.js'
+import { ChatProjection, encodeChatBody } from '../../src/chat/projection.js'
 import { encodeRecords } from '../../src/chat/snapshot.js'
-import { signSubmission, SubmissionVerifier } from '../../src/crypto/submission.js'
-import { IncomingSnapshotCheck } from '../../src/node/snapshot-check.js'
+import { signSubmission, SubmissionSigner, SubmissionVerifier } from '../../src/crypto/submission.js'
+import { IncomingSnapshotCheck, MAX_UNPROVEN_RECORDS } from '../../src/node/snapshot-check.js'
+import { MemoryRoomHistory } from '../../src/store/history.js'
+import type { Ed25519PrivateKey } from '@libp2p/interface'
 
 const ROOM = 'room-1'
 const EMPTY = new Uint8Array(0)
@@ -35,10 +38,15 @@ function chunks (data: Uint8Array, size: number): InstallSnapshot[] {
   return out
 }
 
-/** Steps chunks through the check as the node and core do: each one that passes is accepted (stored) before the next. */
-function transfer (check: IncomingSnapshotCheck, list: InstallSnapshot[]): Array<{ offset: number, ok: boolean, reason?: string }> {
+/** A check that logs nothing and trusts the checkpoints of `electorate`. */
+function newCheck (opts: { room?: string, verifier?: SubmissionVerifier, electorate?: string[], notices?: string[] } = {}): IncomingSnapshotCheck {
+  return new IncomingSnapshotCheck(opts.room ?? ROOM, opts.verifier ?? new SubmissionVerifier(), { electorate: () => opts.electorate ?? [], notice: m => { opts.notices?.push(m) } })
+}
+
+/** Steps chunks (sent by `from`) through the check as the node and core do: each one that passes is accepted (stored) before the next. */
+function transfer (check: IncomingSnapshotCheck, list: InstallSnapshot[], from = 'host'): Array<{ offset: number, ok: boolean, reason?: string }> {
   return list.map(chunk => {
-    const result = check.check(chunk)
+    const result = check.check(chunk, from)
     if (result.ok) check.accept([{ index: chunk.index, term: chunk.term, offset: chunk.offset, data: result.chunk.data }])
     return { offset: chunk.offset, ok: result.ok, ...(result.ok ? {} : { reason: result.reason }) }
   })
@@ -48,42 +56,142 @@ describe('IncomingSnapshotCheck: records and signatures of a snapshot, chunk by 
   test('a snapshot of validly signed records passes in chunks that cut records anywhere', async () => {
     const data = encodeRecords(await signedLog(30))
     for (const size of [7, 100, 1000, data.byteLength]) {
-      const results = transfer(new IncomingSnapshotCheck(ROOM, new SubmissionVerifier()), chunks(data, size))
+      const results = transfer(newCheck(), chunks(data, size))
       expect(results.every(r => r.ok)).toBe(true)
     }
   })
 
-  test('the chunk that completes a forged record is refused, naming the record; the chunks before it pass', async () => {
+  test('without checkpoints, the last chunk is refused if any record is forged, naming the record; the chunks before it are only stored', async () => {
     const entries = await signedLog(30, 17)
     const data = encodeRecords(entries)
-    const results = transfer(new IncomingSnapshotCheck(ROOM, new SubmissionVerifier()), chunks(data, 200))
-    const refused = results.filter(r => !r.ok)
-    expect(refused.length).toBeGreaterThanOrEqual(1)
-    expect(refused[0].reason).toMatch(/snapshot 40: record 17 \(.*#17\): bad-signature/)
-    expect(results.slice(0, results.indexOf(refused[0])).every(r => r.ok)).toBe(true)
+    const results = transfer(newCheck(), chunks(data, 200))
+    expect(results.slice(0, -1).every(r => r.ok)).toBe(true)
+    expect(results.at(-1)).toMatchObject({ ok: false, reason: expect.stringMatching(/snapshot 40: record 17 \(.*#17\): bad-signature/) })
     // The same records signed for another room are forgeries too (a signature covers the room).
-    const elsewhere = transfer(new IncomingSnapshotCheck('room-2', new SubmissionVerifier()), chunks(encodeRecords(await signedLog(3)), 1000))
+    const elsewhere = transfer(newCheck({ room: 'room-2' }), chunks(encodeRecords(await signedLog(3)), 1000))
     expect(elsewhere[0]).toMatchObject({ ok: false, reason: expect.stringMatching(/bad-signature/) })
   })
 
   test('a last chunk that ends inside a record is refused', async () => {
     const data = encodeRecords(await signedLog(3))
     const cut = chunks(data.subarray(0, data.byteLength - 3), 1000)
-    expect(transfer(new IncomingSnapshotCheck(ROOM, new SubmissionVerifier()), cut)[0]).toMatchObject({ ok: false, reason: expect.stringMatching(/ends inside a record/) })
+    expect(transfer(newCheck(), cut)[0]).toMatchObject({ ok: false, reason: expect.stringMatching(/ends inside a record/) })
   })
 
   test('a chunk that does not continue the checked data goes on without its data (the core answers it), and offset 0 starts over', async () => {
     const data = encodeRecords(await signedLog(10))
     const list = chunks(data, 150)
-    const check = new IncomingSnapshotCheck(ROOM, new SubmissionVerifier())
+    const check = newCheck()
     transfer(check, list.slice(0, 2))
     // A repeat of the first chunk's successor, a skip ahead, another snapshot's continuation: nothing of them is passed on.
     for (const stray of [list[1], list[3], { ...list[2], index: 41 }]) {
-      const result = check.check(stray)
+      const result = check.check(stray, 'host')
       expect(result).toEqual({ ok: true, chunk: { ...stray, data: EMPTY, done: false, meta: undefined } })
     }
     // The transfer resumes where it was, and a restart from 0 is checked from scratch.
     expect(transfer(check, list.slice(2)).every(r => r.ok)).toBe(true)
     expect(transfer(check, list).every(r => r.ok)).toBe(true)
+  })
+})
+
+interface Member { id: string, signer: SubmissionSigner }
+
+async function member (): Promise<Member> {
+  const key: Ed25519PrivateKey = await generateKeyPair('Ed25519')
+  return { id: peerIdFromPrivateKey(key).toString(), signer: new SubmissionSigner(key) }
+}
+
+/**
+ * A room's committed log from index 2: `messages` chat messages written in turn by `writers`, and
+ * after every checkpoint boundary a checkpoint from each of `attesters`, as the projection reports
+ * it due (the same code path a node attests with).
+ */
+function roomLog (messages: number, writers: Member[], attesters: Member[]): Entry[] {
+  const seqs = new Map<string, number>()
+  const due: Checkpoint[] = []
+  const chat = new ChatProjection(new MemoryRoomHistory(), { roomId: ROOM, checkpoints: { due: c => { due.push(c) }, seen: () => {} } })
+  const entries: Entry[] = []
+  const append = (author: Member, payload: Uint8Array<ArrayBuffer>): void => {
+    const seq = (seqs.get(author.id) ?? 0) + 1
+    seqs.set(author.id, seq)
+    const unsigned = { sender: author.id, seq, payload, sentAt: 1_700_000_000_000 + seq }
+    const entry: Entry = { index: entries.length + 2, term: 2, type: EntryType.ENTRY_SUBMISSION, submission: { ...unsigned, signature: author.signer.sign(ROOM, unsigned) }, prevHash: EMPTY, hostSignature: EMPTY }
+    entries.push(entry)
+    chat.apply([entry])
+  }
+  for (let i = 0; i < messages; i++) {
+    append(writers[i % writers.length], encodeChatBody(`message ${i}`))
+    for (const checkpoint of due.splice(0)) for (const attester of attesters) append(attester, encodeCheckpoint(checkpoint))
+  }
+  return entries
+}
+
+/** `entries` with the one at `index` replaced by a message the host made up in its writer's name (signed with another key). */
+function forged (entries: Entry[], index: number, forger: Member): Entry[] {
+  return entries.map(e => {
+    if (e.index !== index || e.submission == null) return e
+    if (e.submission.sender === forger.id) throw new Error(`entry ${index} is the forger's own: pick another`)
+    const unsigned = { ...e.submission, payload: encodeChatBody('words never written') }
+    return { ...e, submission: { ...unsigned, signature: forger.signer.sign(ROOM, { ...unsigned, sender: forger.id }) } }
+  })
+}
+
+function snapshotChunks (entries: Entry[], size: number): InstallSnapshot[] {
+  const data = encodeRecords(entries)
+  const last = entries[entries.length - 1]
+  const meta = { ...META, index: last.index, term: last.term }
+  const out: InstallSnapshot[] = []
+  for (let offset = 0; offset < data.byteLength; offset += size) {
+    const done = offset + size >= data.byteLength
+    out.push({ index: meta.index, term: meta.term, offset, data: data.slice(offset, offset + size), done, meta: done ? meta : undefined })
+  }
+  return out
+}
+
+describe('IncomingSnapshotCheck: history checkpoints vouch for records', () => {
+  test('records a majority of voters attested (not the sender alone) need no signature check of their own', async () => {
+    const [host, other, self] = [await member(), await member(), await member()]
+    const entries = roomLog(2500, [host, other], [host, other])
+    const verifier = new SubmissionVerifier()
+    const check = newCheck({ verifier, electorate: [host.id, other.id, self.id] })
+    expect(transfer(check, snapshotChunks(entries, 64 * 1024), host.id).every(r => r.ok)).toBe(true)
+    const stats = check.installed()
+    expect(stats?.records).toBe(entries.length)
+    // Checkpoints at 1000 and 2000 cover everything through 2000; the rest is checked one by one.
+    expect(stats?.byCheckpoint).toBeGreaterThanOrEqual(2000 - 10)
+    expect((stats?.byCheckpoint ?? 0) + (stats?.bySignature ?? 0)).toBe(entries.length)
+    expect(verifier.checks).toBeLessThan(entries.length - 1900)
+  })
+
+  test('the sender\'s own checkpoints, or those of non-voters, prove nothing: every record is checked', async () => {
+    const [host, outsider, self] = [await member(), await member(), await member()]
+    const entries = roomLog(1500, [host], [host, outsider])
+    for (const electorate of [[host.id], [host.id, self.id]]) {
+      const verifier = new SubmissionVerifier()
+      const check = newCheck({ verifier, electorate })
+      expect(transfer(check, snapshotChunks(entries, 64 * 1024), host.id).every(r => r.ok)).toBe(true)
+      expect(check.installed()).toMatchObject({ byCheckpoint: 0, bySignature: entries.length })
+      expect(verifier.checks).toBeGreaterThanOrEqual(entries.length)
+    }
+  })
+
+  test('a record the host forged breaks the chain: honest checkpoints disagree (logged), and the last chunk is refused naming the record', async () => {
+    const [host, other, self] = [await member(), await member(), await member()]
+    const entries = forged(roomLog(1500, [host, other], [other]), 501, host)
+    const notices: string[] = []
+    const results = transfer(newCheck({ electorate: [host.id, other.id, self.id], notices }), snapshotChunks(entries, 16 * 1024), host.id)
+    expect(results.slice(0, -1).every(r => r.ok)).toBe(true)
+    expect(results.at(-1)).toMatchObject({ ok: false, reason: expect.stringMatching(/record 501 \(.*\): bad-signature/) })
+    expect(notices).toEqual([expect.stringMatching(new RegExp(`member ${other.id} attests a history through 1000 that differs`))])
+  })
+
+  test('without checkpoints, unproven records are checked once more than MAX_UNPROVEN_RECORDS wait: a forgery is refused before the last chunk', async () => {
+    const [host, other] = [await member(), await member()]
+    const entries = forged(roomLog(MAX_UNPROVEN_RECORDS + 1000, [host, other], []), 11, host)
+    const results = transfer(newCheck({ electorate: [host.id, other.id] }), snapshotChunks(entries, 64 * 1024), host.id)
+    const refused = results.findIndex(r => !r.ok)
+    expect(refused).toBeGreaterThan(0)
+    expect(refused).toBeLessThan(results.length - 1)
+    expect(results[refused].reason).toMatch(/record 11 .*bad-signature/)
   })
 })

@@ -8,6 +8,7 @@ import type { Ed25519PrivateKey, Logger } from '@libp2p/interface'
 import { defaultLogger } from '@libp2p/logger'
 import Database from 'better-sqlite3'
 import { EntryType, type Entry } from '../../proto/raft.js'
+import { CHECKPOINT_EVERY } from '../../src/chat/checkpoint.js'
 import { encodeChatBody } from '../../src/chat/projection.js'
 import { encodeRecords } from '../../src/chat/snapshot.js'
 import { signSubmission } from '../../src/crypto/submission.js'
@@ -100,6 +101,15 @@ function stored (m: Member, roomId: string): { logRows: number, firstLogIndex: n
   }
 }
 
+/** Every message of the room as a member holds it, all pages. */
+function fullHistory (m: Member, roomId: string): string[] {
+  const all: string[] = []
+  for (let page = m.node.messages(roomId, { limit: 1000 }); page.length > 0; page = m.node.messages(roomId, { after: page[page.length - 1].index, limit: 1000 })) {
+    all.push(...page.map(x => `${x.index} ${x.id} ${x.text}`))
+  }
+  return all
+}
+
 /** Sends `count` messages from `m`, `parallel` at a time (each resolves once durable in its outbox). */
 async function sendMany (m: Member, roomId: string, prefix: string, count: number, parallel = 25): Promise<void> {
   for (let i = 0; i < count; i += parallel) {
@@ -186,6 +196,29 @@ describe('with in-memory storage (MemoryStore keeps snapshots too)', () => {
     expect(history(carol, roomId)).toEqual(history(alice, roomId))
     expect(bob2.logs.filter(line => line.includes('installed a snapshot'))).toHaveLength(1)
   }, 60_000)
+})
+
+describe('history checkpoints (src/chat/checkpoint.ts) between nodes', () => {
+  test('voters attest the history; a member catching up trusts the records a majority attested without checking each one; checkpoints are never shown', async () => {
+    const [alice, bob, carol] = await Promise.all([startMember('alice', 'memory'), startMember('bob', 'memory'), startMember('carol', 'memory')])
+    const { roomId } = await alice.node.createRoom('attested')
+    await waitFor(() => alice.node.room(roomId).host === alice.node.info().peerId)
+    for (const joiner of [bob, carol]) await joiner.node.join(await alice.node.createInvite(roomId))
+    await waitFor(() => bob.node.room(roomId).commitIndex === alice.node.room(roomId).commitIndex)
+    await stop(bob)
+    const sent = 2 * CHECKPOINT_EVERY + 300
+    await Promise.all([sendMany(alice, roomId, 'alice', sent / 2, 50), sendMany(carol, roomId, 'carol', sent / 2, 50)])
+    await waitFor(() => alice.node.outbox(roomId).length === 0 && carol.node.outbox(roomId).length === 0, 30_000)
+    const bob2 = await restart(bob)
+    await waitFor(() => bob2.node.room(roomId).commitIndex >= alice.node.room(roomId).commitIndex && fullHistory(bob2, roomId).length === sent, 30_000)
+    expect(fullHistory(bob2, roomId)).toEqual(fullHistory(alice, roomId))
+    expect(fullHistory(carol, roomId)).toEqual(fullHistory(alice, roomId))
+    // alice and carol attested at 1000 and 2000; a majority of the three voters, one not the host.
+    const installed = bob2.logs.map(line => /had (\d+) records: (\d+) vouched for by checkpoints, (\d+) by their own signature/.exec(line)).find(m => m != null)
+    expect(installed).toBeDefined()
+    expect(Number(installed?.[2])).toBeGreaterThanOrEqual(CHECKPOINT_EVERY)
+    expect([alice, carol, bob2].flatMap(m => m.logs.filter(line => line.includes('differs')))).toEqual([])
+  }, 120_000)
 })
 
 describe('joining a compacted room', () => {
