@@ -149,7 +149,7 @@ async function durable (results: Results): Promise<void> {
   progress(`catch-up: a member misses ${config.catchUpMessages} messages (three members, SQLite)`)
   results.catchUp = await catchUp({ missed: config.catchUpMessages, size: config.size, concurrency: config.fillConcurrency, maxFillMs: Math.max(60_000, timeLeftMs() - DEADLINE_MARGIN_MS - 120_000) })
   const c = results.catchUp
-  progress(`catch-up: ${c.entries} entries in ${round(c.catchUpMs)} ms (${Math.round(c.entriesPerSec)}/s; the room took them in at ${Math.round(c.fillPerSec)}/s); idle RSS ${c.idleRssMiB.join(' / ')} MiB`)
+  progress(`catch-up: ${c.entries} entries in ${round(c.catchUpMs)} ms (${Math.round(c.entriesPerSec)}/s; history complete after ${round(c.historyMs)} ms, ${Math.round(c.historyPerSec)}/s; the room took them in at ${Math.round(c.fillPerSec)}/s); idle RSS ${c.idleRssMiB.join(' / ')} MiB`)
 }
 
 /**
@@ -302,6 +302,7 @@ function table (r: Results): string {
   if (r.catchUp != null) {
     const c = r.catchUp
     rows.push([`catch-up of a member that missed ${c.missed} messages (entries/s)`, String(Math.round(c.entriesPerSec)), `${c.entries} entries in ${ms(c.catchUpMs)}`, '', '≥ 50000'])
+    rows.push(['… until its chat history holds them all (entries/s)', String(Math.round(c.historyPerSec)), `${ms(c.historyMs)} after the restart`, '', ''])
     rows.push([`idle RSS of a member holding ${c.entries} entries (MiB, caught-up member / max)`, `${c.caughtUpRssMiB} / ${Math.max(...c.idleRssMiB)}`, '', '', '≤ 80 at 100k'])
   }
   if (r.rtt != null) rows.push(['raw DeMeS stream RTT (two libp2p processes), median', `${r.rtt.medianUs} µs`, '', '', 'reference'])

@@ -15,6 +15,9 @@ export interface CatchUpResult {
   /** From the restarted daemon's ready signal (node.json written) to its commit index reaching the host's. */
   catchUpMs: number
   entriesPerSec: number
+  /** From the same ready signal to its chat history holding every message through that index (historyIndex). */
+  historyMs: number
+  historyPerSec: number
   /** How fast the room took the messages in while the member was down (for scale). */
   fillPerSec: number
   /** Resident set size of each member once idle, MiB; the caught-up member separately. */
@@ -79,12 +82,16 @@ export async function catchUp (opts: { missed: number, size: number, concurrency
       return room.commitIndex >= target
     }, 600_000, 20)
     const catchUpMs = performance.now() - ready
+    await waitFor('the restarted member\'s history to fill in', async () => (await restarted.room(cluster.roomId) as { historyIndex: number }).historyIndex >= target, 600_000, 20)
+    const historyMs = performance.now() - ready
     await sleep(3000) // idle: timers only
     return {
       missed: filled.accepted,
       entries: target - before,
       catchUpMs,
       entriesPerSec: (target - before) / (catchUpMs / 1000),
+      historyMs,
+      historyPerSec: (target - before) / (historyMs / 1000),
       fillPerSec: filled.perSec,
       idleRssMiB: cluster.daemons.map(d => rssMiB(d.proc.pid)),
       caughtUpRssMiB: rssMiB(restarted.proc.pid),

@@ -29,6 +29,8 @@ export interface RoomDetails {
   commitIndex: number
   /** The host's commit index as this node last heard it (its own on the host): commitIndex below it means catching up. */
   hostCommitIndex: number
+  /** The log index through which the chat history holds every committed message (behind commitIndex while it fills from a snapshot). */
+  historyIndex: number
   members: MemberView[]
 }
 

@@ -245,7 +245,7 @@ export class DemesNode implements DemesNodeApi {
   room (roomId: string): RoomDetails {
     const room = this.room$(roomId)
     const status = room.driver.status()
-    return { roomId, name: room.name, term: status.term, host: status.leader, backups: status.succession, commitIndex: status.commitIndex, hostCommitIndex: Math.max(status.hostCommitIndex, status.commitIndex), members: this.memberViews(room) }
+    return { roomId, name: room.name, term: status.term, host: status.leader, backups: status.succession, commitIndex: status.commitIndex, hostCommitIndex: Math.max(status.hostCommitIndex, status.commitIndex), historyIndex: room.chat.appliedIndex(), members: this.memberViews(room) }
   }
 
   /** Resolves once the submission is durable in this node's outbox: from then on it is never lost. */

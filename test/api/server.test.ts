@@ -80,6 +80,7 @@ class FakeNode implements DemesNodeApi {
       backups: [],
       commitIndex: r.messages.length,
       hostCommitIndex: r.messages.length,
+      historyIndex: r.messages.length,
       members: [{ peerId: '12D3KooWFake', name: 'alice', role: 'voter', online: true }]
     }
   }
@@ -332,6 +333,7 @@ describe('routes', () => {
       backups: [],
       commitIndex: 0,
       hostCommitIndex: 0,
+      historyIndex: 0,
       members: [{ peerId: '12D3KooWFake', name: 'alice', role: 'voter', online: true }]
     })
     expectError(await call('GET', '/api/v1/rooms/room-2'), 404, 'not-found')

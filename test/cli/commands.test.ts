@@ -232,7 +232,16 @@ describe('status', () => {
     room.details.hostCommitIndex = 10_000
     expect((await run('status', 'r-1')).out).toContain('commit index: 2500 (catching up: 2500 of 10000, 25 %)')
     room.details.commitIndex = 10_000
+    room.details.historyIndex = 10_000
     expect((await run('status', 'r-1')).out).toMatch(/commit index: 10000\n/)
+    expect((await run('status', 'r-1')).out).not.toContain('history:')
+  })
+
+  test('a history filling in from a snapshot shows its progress towards the commit index', async () => {
+    const room = api.addRoom('r-1', 'general', [], BOB)
+    room.details.commitIndex = 10_000
+    room.details.historyIndex = 7500
+    expect((await run('status', 'r-1')).out).toContain('history:      filling in: 7500 of 10000, 75 %')
   })
 
   test('a room with no host', async () => {

@@ -55,7 +55,7 @@ export class FakeApi {
   }
 
   addRoom (roomId: string, name: string, members: MemberView[] = [{ peerId: SELF.peerId, name: SELF.name, role: 'voter', online: true }], host: string | null = SELF.peerId): FakeRoom {
-    const room: FakeRoom = { details: { roomId, name, term: 1, host, backups: [], commitIndex: 1, hostCommitIndex: 1, members }, messages: [] }
+    const room: FakeRoom = { details: { roomId, name, term: 1, host, backups: [], commitIndex: 1, hostCommitIndex: 1, historyIndex: 1, members }, messages: [] }
     this.rooms.set(roomId, room)
     return room
   }

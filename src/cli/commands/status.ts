@@ -22,6 +22,7 @@ export function formatRoomDetails (room: RoomDetails, self?: NodeInfo): string {
     `host:         ${room.host == null ? '(none: election in progress)' : `${names.of(room.host)} ${room.host}`}`,
     `term:         ${room.term}`,
     `commit index: ${room.commitIndex}${room.hostCommitIndex > room.commitIndex ? ` (catching up: ${room.commitIndex} of ${room.hostCommitIndex}, ${Math.floor(100 * room.commitIndex / room.hostCommitIndex)} %)` : ''}`,
+    ...(room.historyIndex < room.commitIndex ? [`history:      filling in: ${room.historyIndex} of ${room.commitIndex}, ${Math.floor(100 * room.historyIndex / room.commitIndex)} %`] : []),
     `members:      ${room.members.length} (${online} online)`
   ]
   const rows = room.members.map(m => [
