@@ -58,9 +58,27 @@ export type HistoryStatements = ReturnType<typeof prepareHistory>
 const COLUMNS = `messages.idx, messages.term, messages.sender, messages.seq,
   CASE WHEN length(messages.text) <= ${MAX_STORED_TEXT_LENGTH} THEN messages.text END AS text, messages.sent_at`
 
+/**
+ * Most rows one INSERT statement stores. Every statement that writes the FTS5 index (here through
+ * the insert trigger) runs inside a statement savepoint, and FTS5 flushes its pending terms into a
+ * new index segment at every savepoint. With one statement per message the index cost ~30 µs a
+ * message (segments of one row, merged again and again); with up to 256 rows a statement ~5 µs
+ * (bench/history-fill.ts; docs/benchmarks.md).
+ */
+export const INSERT_ROWS = 256
+
+/** `INSERT ... VALUES (...), (...)` for `rows` messages: 7 parameters a row. */
+function insertStatement (db: Database.Database, rows: number): Database.Statement {
+  const values = Array.from({ length: rows }, () => '(?, ?, ?, ?, ?, ?, ?)').join(', ')
+  return db.prepare(`INSERT INTO messages (room_id, idx, term, sender, seq, text, sent_at) VALUES ${values} ON CONFLICT (room_id, idx) DO NOTHING`)
+}
+
 export function prepareHistory (db: Database.Database) {
+  /** insertRows[k] stores 2^k rows: any count is a sum of them (at most 9 statements per INSERT_ROWS rows). */
+  const insertRows: Database.Statement[] = []
+  for (let rows = 1; rows <= INSERT_ROWS; rows *= 2) insertRows.push(insertStatement(db, rows))
   return {
-    insert: db.prepare('INSERT INTO messages (room_id, idx, term, sender, seq, text, sent_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (room_id, idx) DO NOTHING'),
+    insertRows,
     state: db.prepare('SELECT applied, delivered, chain FROM history_state WHERE room_id = ?'),
     // The chain goes with the applied index: it is taken only when that index does not go back.
     raiseApplied: db.prepare(`INSERT INTO history_state (room_id, applied, delivered, chain) VALUES (?, ?, 0, ?)
@@ -117,16 +135,20 @@ export class SqliteRoomHistory implements RoomHistory {
     this.error = opts.error
     this.isValid = opts.isValid
     this.writeAppend = db.transaction((messages: readonly StoredMessage[], appliedIndex: number, chain: Uint8Array | null) => {
-      let last = (stmts.lastIndex.get(roomId) as { last: number | null }).last ?? 0
+      const stored = (stmts.lastIndex.get(roomId) as { last: number | null }).last ?? 0
+      let last = stored
+      const fresh: StoredMessage[] = []
       for (const m of messages) {
         if (m.index <= last) {
-          // Already stored: skipped. Missing below the last one: refused (the whole transaction rolls back).
-          if (stmts.exists.get(roomId, m.index) == null) throw new RangeError(`message ${m.index} would be stored behind message ${last}`)
+          // Already stored (or earlier in this batch): skipped. Missing below the last one: refused (nothing is written).
+          const known = m.index <= stored ? stmts.exists.get(roomId, m.index) != null : hasIndex(fresh, m.index)
+          if (!known) throw new RangeError(`message ${m.index} would be stored behind message ${last}`)
           continue
         }
-        stmts.insert.run(roomId, m.index, m.term, m.sender, m.seq, m.text, m.sentAt)
+        fresh.push(m)
         last = m.index
       }
+      insertMessages(stmts, roomId, fresh)
       stmts.raiseApplied.run(roomId, appliedIndex, chain)
     })
     this.relaxed = unsyncedWriter(db)
@@ -213,6 +235,34 @@ export class SqliteRoomHistory implements RoomHistory {
   private check (): void {
     if (!this.isValid()) throw new Error(`room ${this.roomId}: its history was closed or the room deleted`)
   }
+}
+
+/** Stores `messages` (in index order, none stored yet) with as few statements as possible: see INSERT_ROWS. */
+function insertMessages (stmts: HistoryStatements, roomId: string, messages: readonly StoredMessage[]): void {
+  let at = 0
+  for (let k = stmts.insertRows.length - 1; k >= 0; k--) {
+    const rows = 2 ** k
+    for (; messages.length - at >= rows; at += rows) {
+      const params: Array<string | number> = []
+      for (let i = at; i < at + rows; i++) {
+        const m = messages[i]
+        params.push(roomId, m.index, m.term, m.sender, m.seq, m.text, m.sentAt)
+      }
+      stmts.insertRows[k].run(params)
+    }
+  }
+}
+
+/** `messages` (in strictly increasing index order) holds one at `index`. */
+function hasIndex (messages: readonly StoredMessage[], index: number): boolean {
+  let lo = 0
+  let hi = messages.length
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1
+    if (messages[mid].index < index) lo = mid + 1
+    else hi = mid
+  }
+  return messages[lo]?.index === index
 }
 
 /** An index bound from a caller, checked (the statements compare it with stored integers). */

@@ -95,6 +95,36 @@ export function roomHistorySuite (name: string, harness: HistoryHarness): void {
       }
     })
 
+    test('batches of any size are stored whole, once, in order, and every message is found by search', () => {
+      const { storage, history } = fresh()
+      // Sizes around the SQLite store's statement sizes (powers of two up to 256 rows), with duplicates.
+      const word = (i: number): string => `w${i.toString(36)}`
+      let next = 1
+      for (const size of [1, 2, 3, 255, 256, 257, 511, 700, 0, 64]) {
+        const batch = Array.from({ length: size }, (_, k) => message(next + k, `${word(next + k)} in a batch of ${size}`))
+        next += size
+        // The last two again, and the first one twice: skipped.
+        const repeated = batch.length >= 2 ? [batch[0], ...batch, ...batch.slice(-2)] : batch
+        history.append(repeated, next - 1)
+      }
+      const total = next - 1
+      for (const h of [history, again(storage)]) {
+        expect(h.count()).toBe(total)
+        expect(h.appliedIndex()).toBe(total)
+        const all: StoredMessage[] = []
+        for (let after = 0; after < total;) {
+          const page = h.page(after, 1000)
+          all.push(...page)
+          after = page[page.length - 1].index
+        }
+        expect(indexes(all)).toEqual(Array.from({ length: total }, (_, i) => i + 1))
+        for (const i of [1, 2, 3, 4, 6, 258, 259, 260, 261, 515, 516, 772, 773, 1284, 1285, 1984, 1985, 2048, total]) {
+          expect(indexes(h.search(word(i), 10))).toEqual([i])
+        }
+        expect(h.search('batch of 257', 100)).toHaveLength(100)
+      }
+    })
+
     test('the applied index can move without messages (configurations, no-ops)', () => {
       const { history } = fresh()
       history.append([], 3)

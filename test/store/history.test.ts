@@ -81,6 +81,32 @@ describe('SQLite history', () => {
     expect(reopened.integrityCheck()).toEqual(['ok'])
   })
 
+  test('the full-text index holds exactly the stored messages after batched, repeated and refused appends', () => {
+    const path = newPath()
+    const storage = open(path)
+    storage.createRoom('r', 'r')
+    storage.createRoom('s', 's')
+    const history = storage.roomHistory('r')
+    history.append(messages(1, 600), 600)
+    history.append(messages(590, 1400), 1400)
+    storage.roomHistory('s').append(messages(1, 300, i => `other room ${i}`), 300)
+    expect(() => { history.append([...messages(1401, 1700), message(1000, 'a hole')], 1700) }).toThrow(RangeError)
+    history.append([message(1401, 'one more')], 1401)
+    storage.deleteRoom('s')
+    // FTS5's own check of the index against the content table (rank 1: compare with the messages).
+    const db = new Database(path)
+    try {
+      expect(() => db.prepare("INSERT INTO messages_fts (messages_fts, rank) VALUES ('integrity-check', 1)").run()).not.toThrow()
+      expect((db.prepare("SELECT count(*) AS n FROM messages_fts WHERE messages_fts MATCH 'message'").get() as { n: number }).n).toBe(messages(1, 1400).length)
+      // A row the index lacks is what the check reports.
+      db.exec('DROP TRIGGER messages_fts_insert')
+      db.prepare("INSERT INTO messages (room_id, idx, term, sender, seq, text, sent_at) VALUES ('r', 2000, 1, 'p', 1, 'unindexed', 0)").run()
+      expect(() => db.prepare("INSERT INTO messages_fts (messages_fts, rank) VALUES ('integrity-check', 1)").run()).toThrow()
+    } finally {
+      db.close()
+    }
+  })
+
   test('history writes skip the fsync and leave the connection at synchronous=FULL', () => {
     const storage = open(newPath())
     storage.createRoom('r', 'r')
