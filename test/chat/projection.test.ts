@@ -1,6 +1,7 @@
 import { describe, expect, test } from '@jest/globals'
 import { EntryType, type Entry } from '../../proto/raft.js'
-import { ChatProjection, encodeChatBody } from '../../src/chat/projection.js'
+import { CHECKPOINT_EVERY, encodeCheckpoint, type Checkpoint } from '../../src/chat/checkpoint.js'
+import { ChatProjection, encodeChatBody, type CheckpointObserver } from '../../src/chat/projection.js'
 import { MemoryRoomHistory, SearchQueryError, type RoomHistory } from '../../src/store/history.js'
 
 const EMPTY = new Uint8Array(0)
@@ -109,5 +110,64 @@ describe('ChatProjection over a stored history', () => {
     const restarted = new ChatProjection(history, { roomId: 'room-1' })
     restarted.apply([entry(2, 'lost for now'), entry(3, 'later')])
     expect(history.page(0, 10).map(m => m.text)).toEqual(['stored', 'lost for now', 'later'])
+  })
+})
+
+describe('ChatProjection: the history chain and checkpoints', () => {
+  const messagesUpTo = (last: number): Entry[] => Array.from({ length: last }, (_, i) => i % 7 === 6 ? noop(i + 1) : entry(i + 1, `m${i + 1}`, i % 2 === 0 ? 'p' : 'q'))
+  const observed = (): { due: Checkpoint[], seen: Array<[string, number, boolean | undefined]>, observer: CheckpointObserver } => {
+    const due: Checkpoint[] = []
+    const seen: Array<[string, number, boolean | undefined]> = []
+    return { due, seen, observer: { due: c => { due.push(c) }, seen: (sender, _seq, c, agrees) => { seen.push([sender, c.through, agrees]) } } }
+  }
+
+  test('the chain is the same however the entries are batched, and survives a restart on the same history', () => {
+    const log = messagesUpTo(2 * CHECKPOINT_EVERY + 50)
+    const once = observed()
+    new ChatProjection(new MemoryRoomHistory(), { roomId: 'room-1', checkpoints: once.observer }).apply(log)
+    const history = new MemoryRoomHistory()
+    const inPieces = observed()
+    let chat = new ChatProjection(history, { roomId: 'room-1', checkpoints: inPieces.observer })
+    for (let from = 0; from < log.length; from += 333) {
+      chat.apply(log.slice(from, from + 333))
+      chat = new ChatProjection(history, { roomId: 'room-1', checkpoints: inPieces.observer }) // a restart after every batch
+    }
+    // One batch reports only its last boundary; batches of 333 report each.
+    expect(once.due.map(c => c.through)).toEqual([2 * CHECKPOINT_EVERY])
+    expect(inPieces.due.map(c => c.through)).toEqual([CHECKPOINT_EVERY, 2 * CHECKPOINT_EVERY])
+    expect(inPieces.due[1].digest).toEqual(once.due[0].digest)
+    expect(chat.chainKnown()).toBe(true)
+    // Another room's chain differs from the first record on.
+    const elsewhere = observed()
+    new ChatProjection(new MemoryRoomHistory(), { roomId: 'room-2', checkpoints: elsewhere.observer }).apply(log)
+    expect(elsewhere.due[0].digest).not.toEqual(once.due[0].digest)
+  })
+
+  test('checkpoints are not messages; each is compared with this history\'s digest at its boundary', () => {
+    const log = messagesUpTo(CHECKPOINT_EVERY + 5)
+    const mine = observed()
+    const chat = new ChatProjection(new MemoryRoomHistory(), { roomId: 'room-1', checkpoints: mine.observer })
+    chat.apply(log)
+    const shown = chat.count()
+    const [checkpoint] = mine.due
+    const attest = (index: number, sender: string, c: Checkpoint): Entry => ({ ...entry(index, ''), submission: { sender, seq: index, payload: encodeCheckpoint(c), sentAt: 0, signature: EMPTY } })
+    chat.apply([
+      attest(CHECKPOINT_EVERY + 6, 'q', checkpoint),
+      attest(CHECKPOINT_EVERY + 7, 'r', { through: checkpoint.through, digest: new Uint8Array(32) }),
+      attest(CHECKPOINT_EVERY + 8, 's', { through: 17, digest: checkpoint.digest })
+    ])
+    expect(mine.seen).toEqual([['q', CHECKPOINT_EVERY, true], ['r', CHECKPOINT_EVERY, false], ['s', 17, undefined]])
+    expect(chat.count()).toBe(shown)
+    expect(chat.undecodable).toBe(0)
+  })
+
+  test('a history written before chains existed neither attests nor compares', () => {
+    const history = new MemoryRoomHistory()
+    history.append([], 10) // applied, but no chain stored
+    const legacy = observed()
+    const chat = new ChatProjection(history, { roomId: 'room-1', checkpoints: legacy.observer })
+    expect(chat.chainKnown()).toBe(false)
+    chat.apply(messagesUpTo(CHECKPOINT_EVERY + 20).slice(10))
+    expect(legacy.due).toEqual([])
   })
 })

@@ -125,6 +125,22 @@ export function roomHistorySuite (name: string, harness: HistoryHarness): void {
       }
     })
 
+    test('the history chain is stored with the applied index, never with one that goes back, and read back after a reopen', () => {
+      const { storage, history } = fresh()
+      const chain = (byte: number): Uint8Array => new Uint8Array(32).fill(byte)
+      expect(history.chain()).toBeUndefined()
+      history.append(messages(2, 30), 30, chain(1))
+      history.markDelivered(20)
+      history.append([], 40) // no chain given: the stored one stays
+      history.append(messages(2, 10), 10, chain(2)) // an applied index that goes back: its chain is ignored
+      for (const h of [history, again(storage)]) {
+        expect(h.appliedIndex()).toBe(40)
+        expect(h.chain()).toEqual(chain(1))
+      }
+      history.append(messages(41, 44), 44, chain(3))
+      expect(again(storage).chain()).toEqual(chain(3))
+    })
+
     test('the applied index can move without messages (configurations, no-ops)', () => {
       const { history } = fresh()
       history.append([], 3)
