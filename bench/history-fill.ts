@@ -12,6 +12,7 @@ import { decodeChatBody, encodeChatBody, ChatProjection } from '../src/chat/proj
 import { encodeRecords, recordEntry, StoredRecordReader } from '../src/chat/snapshot.js'
 import { checkMessage, type RoomHistory, type StoredMessage } from '../src/store/history.js'
 import { unsyncedWriter } from '../src/store/sqlite-sync.js'
+import { BatchPace } from '../src/node/batch-pace.js'
 import { SqliteStorage, type SqliteRoomStore } from '../src/store/sqlite.js'
 import type { SqliteRoomHistory } from '../src/store/sqlite-history.js'
 
@@ -99,11 +100,12 @@ function close (f: Fixture): void {
 
 // ---- variants ------------------------------------------------------------------------------------
 
-interface Outcome { totalMs: number, cpuMs: number, maxBatchMs: number, batches: number }
+interface Outcome { totalMs: number, cpuMs: number, maxBatchMs: number, batches: number, p50: number, p99: number }
 
 function timed (batches: () => number | undefined): Outcome {
   let maxBatchMs = 0
   let count = 0
+  const times: number[] = []
   const cpu = process.cpuUsage()
   const start = performance.now()
   for (;;) {
@@ -112,10 +114,13 @@ function timed (batches: () => number | undefined): Outcome {
     const dt = performance.now() - t0
     if (more == null) break
     count++
+    times.push(dt)
     maxBatchMs = Math.max(maxBatchMs, dt)
   }
   const used = process.cpuUsage(cpu)
-  return { totalMs: performance.now() - start, cpuMs: (used.user + used.system) / 1000, maxBatchMs, batches: count }
+  times.sort((a, b) => a - b)
+  const at = (q: number): number => times[Math.min(times.length - 1, Math.floor(q * times.length))] ?? 0
+  return { totalMs: performance.now() - start, cpuMs: (used.user + used.system) / 1000, maxBatchMs, batches: count, p50: at(0.5), p99: at(0.99) }
 }
 
 /** The catch-up's loop: read records from the stored snapshot, apply them to the projection. */
@@ -126,6 +131,24 @@ function catchUp (f: Fixture, batch: number, history: RoomHistory = f.history): 
     const records = reader.next(batch)
     if (records.length === 0) return undefined
     chat.apply(records.map(recordEntry))
+    return records.length
+  })
+  chat.skipTo(f.meta.index)
+  if (chat.failure() != null) throw chat.failure() as Error
+  return out
+}
+
+/** The catch-up as the node runs it: batch sizes from a BatchPace with a 20 ms budget (src/node/node.ts). */
+function catchUpPaced (f: Fixture): Outcome {
+  const chat = new ChatProjection(f.history, { roomId: ROOM })
+  const reader = new StoredRecordReader((i, o, m) => f.store.read(i, o, m), () => f.meta)
+  const pace = new BatchPace({ budgetMs: 20, initial: 512, min: 64, max: 8192 })
+  const out = timed(() => {
+    const started = performance.now()
+    const records = reader.next(pace.next())
+    if (records.length === 0) return undefined
+    chat.apply(records.map(recordEntry))
+    pace.record(records.length, performance.now() - started)
     return records.length
   })
   chat.skipTo(f.meta.index)
@@ -197,6 +220,8 @@ interface Variant { name: string, what: string, run: (f: Fixture, messages: Stor
 const variants: Variant[] = [
   { name: 'before-catchup-512', what: 'whole catch-up path, 512 per batch, one INSERT per message (before)', run: f => catchUp(f, 512, perRowHistory(f)) },
   { name: 'catchup-512', what: 'whole catch-up path, 512 per batch', run: f => catchUp(f, 512) },
+  { name: 'catchup-paced', what: 'whole catch-up path, batches sized for 20 ms (the node now)', run: f => catchUpPaced(f) },
+  { name: 'catchup-paced-nockpt', what: 'catchup-paced, wal_autocheckpoint off', run: f => { f.db.pragma('wal_autocheckpoint = 0'); return catchUpPaced(f) } },
   { name: 'catchup-4096', what: 'whole catch-up path, 4096 per batch', run: f => catchUp(f, 4096) },
   { name: 'decode-512', what: 'read + parse + decode only, no write', run: f => decodeOnly(f, 512) },
   { name: 'before-write-512', what: 'history.append only, 512, one INSERT per message (before)', run: (f, m) => writeOnly(f, m, 512, perRowHistory(f)) },
@@ -257,14 +282,15 @@ function main (): void {
       results.set(v.name, [...(results.get(v.name) ?? []), out])
     }
   }
-  console.log('variant'.padEnd(24) + 'µs/message'.padStart(14) + 'CPU µs/msg'.padStart(14) + 'max batch ms'.padStart(16) + '  what')
+  console.log('variant'.padEnd(24) + 'µs/message'.padStart(14) + 'CPU µs/msg'.padStart(14) + 'batch ms p50/p99/max'.padStart(24) + 'batches'.padStart(12) + '  what')
   for (const v of chosen) {
     const rs = results.get(v.name) ?? []
     const us = rs.map(r => r.totalMs * 1000 / N)
     const mx = rs.map(r => r.maxBatchMs)
     const cpu = rs.map(r => r.cpuMs * 1000 / N)
     const range = (xs: number[]): string => `${Math.min(...xs).toFixed(1)}–${Math.max(...xs).toFixed(1)}`
-    console.log(v.name.padEnd(24) + range(us).padStart(14) + range(cpu).padStart(14) + range(mx).padStart(16) + '  ' + v.what)
+    const batches = rs.map(r => r.batches)
+    console.log(v.name.padEnd(24) + range(us).padStart(14) + range(cpu).padStart(14) + `${Math.min(...rs.map(r => r.p50)).toFixed(0)}/${Math.min(...rs.map(r => r.p99)).toFixed(0)}/${Math.min(...mx).toFixed(0)}–${Math.max(...rs.map(r => r.p50)).toFixed(0)}/${Math.max(...rs.map(r => r.p99)).toFixed(0)}/${Math.max(...mx).toFixed(0)}`.padStart(24) + `${Math.min(...batches)}–${Math.max(...batches)}`.padStart(12) + '  ' + v.what)
   }
   rmSync(root, { recursive: true, force: true })
 }

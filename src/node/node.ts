@@ -26,6 +26,7 @@ import { handleJoinProtocol, requestJoin } from './join.js'
 import { RoomPresence, type Presence } from './presence.js'
 import { RoomDriver } from './room.js'
 import { IncomingSnapshotCheck } from './snapshot-check.js'
+import { BatchPace } from './batch-pace.js'
 
 const DEFAULT_INVITE_TTL_MS = 24 * 3600_000
 const MAX_INVITE_TTL_MS = 30 * 24 * 3600_000
@@ -34,8 +35,12 @@ const JOIN_POLL_MS = 20
 const JOIN_DEADLINE_MS = 60_000
 const RTT_PROBE_INTERVAL_MS = 5000
 const DEFAULT_SEARCH_LIMIT = 20
-/** Messages a history catching up from a snapshot takes per turn of the event loop. */
-const CATCH_UP_BATCH = 512
+/**
+ * A history catching up takes one batch per turn of the event loop, sized so the batch (one history
+ * transaction) holds the loop for about this long (src/node/batch-pace.ts): 512 messages at first, then 64..8192.
+ */
+const CATCH_UP_BUDGET_MS = 20
+const catchUpPace = (): BatchPace => new BatchPace({ budgetMs: CATCH_UP_BUDGET_MS, initial: 512, min: 64, max: 8192 })
 /** Applied entries after the snapshot that make a room compact its log (see DemesNodeOptions.compactEvery). */
 export const DEFAULT_COMPACT_EVERY = 10_000
 /** Inbound messages waiting for signature checks, per room; beyond this they are dropped (the protocol retries). */
@@ -87,6 +92,8 @@ interface Room {
    * meanwhile reach the history through it, in order.
    */
   catchUp: StoredRecordReader | undefined
+  /** The size of the catch-up's next batch. */
+  catchUpPace: BatchPace
 }
 
 /**
@@ -388,7 +395,7 @@ export class DemesNode implements DemesNodeApi {
       send: message => { this.libp2p.services.demes.send(message.to, roomId, message) },
       ...(this.compactEvery > 0 ? { compaction: { every: this.compactEvery, data: encodeRecords } } : {})
     })
-    const room: Room = { roomId, name, driver, chat, sequenced: new Map(), attesting: ownCheckpoints(driver), introducedBy: new Set(), wasMember: false, incomingSnapshot, store, refusedSnapshot: '', committedThrough: 0, catchUp: undefined }
+    const room: Room = { roomId, name, driver, chat, sequenced: new Map(), attesting: ownCheckpoints(driver), introducedBy: new Set(), wasMember: false, incomingSnapshot, store, refusedSnapshot: '', committedThrough: 0, catchUp: undefined, catchUpPace: catchUpPace() }
     // Configurations through the snapshot are not re-emitted even when the history lags it.
     const membership = appliedMembership(driver, Math.max(chat.appliedIndex(), driver.snapshot().index), this.peerId)
     room.wasMember = membership.was
@@ -463,19 +470,25 @@ export class DemesNode implements DemesNodeApi {
     const reader = room.catchUp
     if (reader == null || this.stopped || this.rooms.get(room.roomId) !== room) return
     const { chat, driver } = room
+    const started = performance.now()
+    const batch = room.catchUpPace.next()
+    let taken = 0
     try {
       const snapshot = driver.snapshot()
       if (chat.appliedIndex() < snapshot.index) {
-        const records = reader.next(CATCH_UP_BATCH)
+        const records = reader.next(batch)
+        taken = records.length
         if (records.length === 0) chat.skipTo(snapshot.index)
         else this.announce(room, chat.apply(records.map(recordEntry)))
       } else if (chat.appliedIndex() < room.committedThrough) {
         const from = chat.appliedIndex() + 1
-        const entries = driver.entries(from, Math.min(room.committedThrough, from + CATCH_UP_BATCH - 1))
+        const entries = driver.entries(from, Math.min(room.committedThrough, from + batch - 1))
         // Never expected (committed entries after the snapshot are in the log); without it the catch-up would spin.
         if (entries.length === 0) throw new Error(`committed entries from ${from} are not in the log`)
+        taken = entries.length
         this.announce(room, chat.apply(entries))
       }
+      room.catchUpPace.record(taken, performance.now() - started)
     } catch (err) {
       chat.fail(err as Error)
     }
