@@ -188,11 +188,9 @@ function perRowHistory (f: Fixture): RoomHistory {
   const insert = f.db.prepare('INSERT INTO messages (room_id, idx, term, sender, seq, text, sent_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (room_id, idx) DO NOTHING')
   const lastIndex = f.db.prepare('SELECT max(idx) AS last FROM messages WHERE room_id = ?')
   const exists = f.db.prepare('SELECT 1 FROM messages WHERE room_id = ? AND idx = ?')
-  const raiseApplied = f.db.prepare(`INSERT INTO history_state (room_id, applied, delivered, chain) VALUES (?, ?, 0, ?)
-    ON CONFLICT (room_id) DO UPDATE SET
-      chain = CASE WHEN excluded.applied >= applied AND excluded.chain IS NOT NULL THEN excluded.chain ELSE chain END,
-      applied = max(applied, excluded.applied)`)
-  const write = f.db.transaction((messages: readonly StoredMessage[], appliedIndex: number, chain: Uint8Array | null) => {
+  // The state row (applied index, chain) exactly as the history writes it: its own transaction, here nested (a savepoint).
+  const inner = f.history as unknown as { writeAppend: (messages: readonly StoredMessage[], appliedIndex: number, chain: unknown) => void }
+  const write = f.db.transaction((messages: readonly StoredMessage[], appliedIndex: number, chain: unknown) => {
     let last = (lastIndex.get(ROOM) as { last: number | null }).last ?? 0
     for (const m of messages) {
       if (m.index <= last) {
@@ -202,13 +200,13 @@ function perRowHistory (f: Fixture): RoomHistory {
       insert.run(ROOM, m.index, m.term, m.sender, m.seq, m.text, m.sentAt)
       last = m.index
     }
-    raiseApplied.run(ROOM, appliedIndex, chain)
+    inner.writeAppend([], appliedIndex, chain)
   })
   const relaxed = unsyncedWriter(f.db)
   const history = Object.create(f.history) as RoomHistory
   history.append = (messages, appliedIndex, chain) => {
     for (const m of messages) checkMessage(m)
-    relaxed(() => { write(messages, appliedIndex, chain ?? null) })
+    relaxed(() => { write(messages, appliedIndex, chain) })
   }
   return history
 }
