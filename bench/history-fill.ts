@@ -211,6 +211,33 @@ function perRowHistory (f: Fixture): RoomHistory {
   return history
 }
 
+/** Deleting the filled room as deleteRoom did before (commit 9502f06): everything in one synced transaction. */
+function deleteBefore (f: Fixture, messages: StoredMessage[]): Outcome {
+  writeOnly(f, messages, 4096)
+  f.store.load()
+  const all = ['messages', 'history_state', 'snapshot_segments', 'snapshots', 'snapshot_incoming', 'log', 'outbox', 'hard_state', 'deleted_rooms', 'rooms']
+    .map(table => f.db.prepare(`DELETE FROM ${table} WHERE room_id = ?`))
+  const remove = f.db.transaction(() => { for (const stmt of all) stmt.run(ROOM) })
+  return timed((() => { let done = false; return () => { if (done) return undefined; remove(); done = true; return 1 } })())
+}
+
+/** deleteRoom now: the synced mark, then the background purge's steps (each one turn of the event loop). */
+function deleteAfter (f: Fixture, messages: StoredMessage[]): Outcome {
+  writeOnly(f, messages, 4096)
+  let marked = false
+  let done = false
+  return timed(() => {
+    if (done) return undefined
+    if (!marked) {
+      f.storage.deleteRoom(ROOM)
+      marked = true
+    } else {
+      done = f.storage.purgeDeleted()
+    }
+    return 1
+  })
+}
+
 const dropTriggers = (db: Database.Database): void => { db.exec('DROP TRIGGER messages_fts_insert') }
 
 interface Variant { name: string, what: string, run: (f: Fixture, messages: StoredMessage[]) => Outcome | Record<string, number> }
@@ -231,6 +258,8 @@ const variants: Variant[] = [
   {
     name: 'write-512-noautockpt', what: 'append 512, wal_autocheckpoint off', run: (f, m) => { f.db.pragma('wal_autocheckpoint = 0'); return writeOnly(f, m, 512) }
   },
+  { name: 'delete-before', what: 'deleting the room: one transaction (before)', run: (f, m) => deleteBefore(f, m) },
+  { name: 'delete-after', what: 'deleting the room: mark, then purge steps of ~20 ms', run: (f, m) => deleteAfter(f, m) },
   {
     name: 'write-512-automerge0', what: 'append 512, FTS automerge off', run: (f, m) => { f.db.prepare("INSERT INTO messages_fts (messages_fts, rank) VALUES ('automerge', 0)").run(); return writeOnly(f, m, 512) }
   },
@@ -272,10 +301,11 @@ function main (): void {
     for (const v of chosen) {
       const f = fixture(data, lastIndex)
       const out = v.run(f, messages) as Outcome
-      if (!v.name.startsWith('decode')) {
+      if (!v.name.startsWith('decode') && !v.name.startsWith('delete')) {
         const stored = f.history.count()
         if (stored !== N) throw new Error(`${v.name}: ${stored} messages stored, expected ${N}`)
       }
+      if (v.name.startsWith('delete') && (f.db.prepare('SELECT count(*) AS n FROM messages').get() as { n: number }).n !== 0) throw new Error(`${v.name}: messages left`)
       close(f)
       results.set(v.name, [...(results.get(v.name) ?? []), out])
     }

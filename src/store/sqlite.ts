@@ -3,15 +3,16 @@ import Database from 'better-sqlite3'
 import { Entry, HardState, Submission } from '../../proto/raft.js'
 import type { DurableState, Ready } from '../core/types.js'
 import type { RoomStore } from './memory.js'
-import { deleteHistory, migrateToHistory, migrateToHistoryChain, prepareHistory, SqliteRoomHistory, type HistoryStatements } from './sqlite-history.js'
+import { migrateToHistory, migrateToHistoryChain, prepareHistory, SqliteRoomHistory, type HistoryStatements } from './sqlite-history.js'
 import { deleteSnapshots, migrateToSnapshots, prepareSnapshots, SnapshotRows, type SnapshotStatements } from './sqlite-snapshot.js'
 import { boundedAddrs, MAX_ADDR_LENGTH, MAX_PEER_ADDRS, type Storage, type StoredRoom } from './storage.js'
 import { unsyncedWriter } from './sqlite-sync.js'
+import { migrateToRoomDeletions, NOT_DELETED, prepareDeletions, PURGE_BUDGET_MS, RoomDeletions } from './sqlite-deletion.js'
 
 /** 'DeMS': marks the file as ours (PRAGMA application_id), so a foreign SQLite file is refused. */
 export const APPLICATION_ID = 0x44654d53
 /** The schema version this build writes; MIGRATIONS[v] brings a database from version v to v + 1. */
-export const SCHEMA_VERSION = 4
+export const SCHEMA_VERSION = 5
 
 // Everything read from disk is untrusted: bounds well above what the protocol produces
 // (a 64 KiB payload, 64 members), far below what would hurt the process.
@@ -64,7 +65,9 @@ const MIGRATIONS: ReadonlyArray<(db: Database.Database) => void> = [
   // 2 -> 3: each room's snapshot (metadata and data segments) and the one being received.
   migrateToSnapshots,
   // 3 -> 4: the history chain stored with each room's applied index (src/chat/checkpoint.ts).
-  migrateToHistoryChain
+  migrateToHistoryChain,
+  // 4 -> 5: rooms deleted whose messages are still being removed (sqlite-deletion.ts).
+  migrateToRoomDeletions
 ]
 
 /** A problem with the database file itself: names the file, says what is wrong. */
@@ -85,6 +88,11 @@ export class SqliteStorage implements Storage {
   private readonly snapshotStmts: SnapshotStatements
   private readonly open = new Map<string, SqliteRoomStore>()
   private readonly histories = new Map<string, SqliteRoomHistory>()
+  private readonly deletions: RoomDeletions
+  /** The next step of removing deleted rooms' messages, when one is scheduled. */
+  private purgeTask: NodeJS.Immediate | undefined
+  /** Why removing deleted rooms' messages stopped (it is tried again on the next open). */
+  purgeFailure: Error | undefined
 
   private constructor (path: string, db: Database.Database) {
     this.path = path
@@ -92,6 +100,9 @@ export class SqliteStorage implements Storage {
     this.stmts = prepare(db)
     this.historyStmts = prepareHistory(db)
     this.snapshotStmts = prepareSnapshots(db)
+    this.deletions = new RoomDeletions(db, prepareDeletions(db), unsyncedWriter(db))
+    // A deletion that a crash or close() interrupted goes on.
+    if (this.deletions.pending().length > 0) this.schedulePurge()
   }
 
   /**
@@ -128,19 +139,58 @@ export class SqliteStorage implements Storage {
   createRoom (roomId: string, name: string): void {
     if (!isId(roomId)) throw new Error('room id must be a non-empty string of at most 256 characters')
     if (this.stmts.roomExists.get(roomId) != null) throw new Error(`room ${roomId} is already stored`)
+    // The same room deleted a moment ago (left and joined again): what is left of it goes first, now.
+    this.deletions.purgeRoom(roomId)
     this.stmts.insertRoom.run(roomId, name, Date.now())
   }
 
+  /**
+   * Deletes the room at once for every reader, durably (one synced transaction: everything but its
+   * chat messages, and a mark); the messages follow in the background, PURGE_ROWS a transaction, for
+   * at most ~PURGE_BUDGET_MS per turn of the event loop (sqlite-deletion.ts).
+   */
   deleteRoom (roomId: string): void {
-    this.db.transaction(() => {
-      deleteHistory(this.historyStmts, roomId)
-      deleteSnapshots(this.snapshotStmts, roomId)
-      for (const stmt of [this.stmts.deleteLog, this.stmts.deleteOutbox, this.stmts.deleteHardState, this.stmts.deleteRoom]) stmt.run(roomId)
-    })()
+    if (this.stmts.roomExists.get(roomId) != null) {
+      this.db.transaction(() => {
+        deleteSnapshots(this.snapshotStmts, roomId)
+        for (const stmt of [this.stmts.deleteLog, this.stmts.deleteOutbox, this.stmts.deleteHardState]) stmt.run(roomId)
+        this.deletions.mark(roomId)
+      })()
+      this.schedulePurge()
+    }
     this.open.get(roomId)?.invalidate()
     this.open.delete(roomId)
     // A history object handed out before checks this map: once deleted, it refuses to be used.
     this.histories.delete(roomId)
+  }
+
+  /** Rooms deleted whose messages are still being removed. */
+  pendingDeletions (): string[] {
+    return this.deletions.pending()
+  }
+
+  /**
+   * One step of removing deleted rooms' messages, for about `budgetMs` (the background purge runs
+   * these); true when nothing is left to remove.
+   */
+  purgeDeleted (budgetMs = PURGE_BUDGET_MS): boolean {
+    return this.deletions.purge(budgetMs)
+  }
+
+  /** Removes deleted rooms' messages a step per turn of the event loop; a failure stops it until the next open. */
+  private schedulePurge (): void {
+    if (this.purgeTask != null || this.purgeFailure != null) return
+    this.purgeTask = setImmediate(() => {
+      this.purgeTask = undefined
+      if (!this.db.open) return
+      try {
+        if (!this.purgeDeleted()) this.schedulePurge()
+      } catch (err) {
+        this.purgeFailure = err as Error
+      }
+    })
+    // Nothing is lost if the process exits first: the next open goes on.
+    this.purgeTask.unref()
   }
 
   roomStore (roomId: string): SqliteRoomStore {
@@ -199,6 +249,8 @@ export class SqliteStorage implements Storage {
   }
 
   close (): void {
+    if (this.purgeTask != null) clearImmediate(this.purgeTask)
+    this.purgeTask = undefined
     for (const store of this.open.values()) store.invalidate()
     this.open.clear()
     this.histories.clear()
@@ -365,10 +417,10 @@ export class SqliteRoomStore implements RoomStore {
 
 function prepare (db: Database.Database) {
   return {
-    rooms: db.prepare('SELECT room_id, name FROM rooms ORDER BY created_at, room_id'),
-    roomExists: db.prepare('SELECT 1 FROM rooms WHERE room_id = ?'),
+    // A room being deleted (sqlite-deletion.ts) is not stored any more as far as these tell.
+    rooms: db.prepare(`SELECT room_id, name FROM rooms WHERE ${NOT_DELETED} ORDER BY created_at, room_id`),
+    roomExists: db.prepare(`SELECT 1 FROM rooms WHERE room_id = ? AND ${NOT_DELETED}`),
     insertRoom: db.prepare('INSERT INTO rooms (room_id, name, created_at) VALUES (?, ?, ?)'),
-    deleteRoom: db.prepare('DELETE FROM rooms WHERE room_id = ?'),
     deleteLog: db.prepare('DELETE FROM log WHERE room_id = ?'),
     deleteOutbox: db.prepare('DELETE FROM outbox WHERE room_id = ?'),
     deleteHardState: db.prepare('DELETE FROM hard_state WHERE room_id = ?'),
