@@ -2,35 +2,90 @@
 // a snapshot can trust long runs of records without checking every sender signature (one Ed25519
 // check per record bounded catch-up at a few thousand records per second).
 //
-// The history chain is a SHA-256 link per chat record over its snapshot frame (src/chat/snapshot.ts):
-// the same bytes on every member, whether the record reached it as a committed entry or inside a
-// snapshot. A voter that applies past a multiple of CHECKPOINT_EVERY submits a HistoryCheckpoint
-// {through, digest} — an ordinary signed submission, so the host cannot forge one. A member
-// receiving a snapshot chains its records as they arrive; records through an index that a majority
-// of the room's voters attested with the same digest (at least one of them not the member sending
-// the snapshot) need no signature check of their own. See docs/protocol.md §7.9.
-import { createHash } from 'node:crypto'
+// The history chain has a link per CHECKPOINT_EVERY log indexes: the digest through boundary b is
+// SHA-256(digest through b - CHECKPOINT_EVERY ‖ the snapshot frames of the chat records with index in
+// (b - CHECKPOINT_EVERY, b]) (src/chat/snapshot.ts frames: the same bytes on every member, whether a
+// record reached it as a committed entry or inside a snapshot, where they lie back to back). A voter
+// whose history passes a boundary submits a HistoryCheckpoint {through, digest}: an ordinary signed
+// submission, so the host cannot forge one. A member receiving a snapshot chains its records as they
+// arrive; records through a boundary that a majority of the room's voters attested with the same
+// digest (at least one of them not the member sending the snapshot) need no signature check of their
+// own. See docs/protocol.md §7.9.
+import { createHash, type Hash } from 'node:crypto'
 import { ChatBody } from '../../proto/chat.js'
 
-/** A voter attests its history every this many log indexes. */
+/** The chain has a link (and a voter attests) every this many log indexes. */
 export const CHECKPOINT_EVERY = 1000
 /** SHA-256. */
 export const DIGEST_BYTES = 32
 const CHAIN_DOMAIN = 'demes/history-chain/v1'
 
-/** The chain before the room's first record: bound to the room, so two rooms' chains never meet. */
+/** The digest through index 0: bound to the room, so two rooms' chains never meet. */
 export function chainStart (roomId: string): Uint8Array {
   return createHash('sha256').update(CHAIN_DOMAIN).update(new Uint8Array([0])).update(roomId).digest()
-}
-
-/** The chain after one more record, given that record's snapshot frame (length prefix and encoded record). */
-export function chainNext (previous: Uint8Array, frame: Uint8Array): Uint8Array {
-  return createHash('sha256').update(previous).update(frame).digest()
 }
 
 export interface Checkpoint {
   through: number
   digest: Uint8Array
+}
+
+/** Whether `index` ends a link of the chain (only such indexes are attested). */
+export function isBoundary (index: number): boolean {
+  return index > 0 && index % CHECKPOINT_EVERY === 0
+}
+
+/**
+ * Computes the chain from a known link on, fed the frames of the chat records in index order. One
+ * SHA-256 stream per link, so a record costs one update, not a hash of its own.
+ */
+export class ChainHasher {
+  /** The last completed link. */
+  private link: Checkpoint
+  /** Every record at or below this index has been fed (or has none). */
+  private fedThrough: number
+  private segment: Hash
+
+  /** Starts after `link` (through a boundary, or 0 with chainStart). */
+  constructor (link: Checkpoint, fedThrough = link.through, segment?: Hash) {
+    if (link.through % CHECKPOINT_EVERY !== 0) throw new RangeError(`a chain link ends on a multiple of ${CHECKPOINT_EVERY}, not at ${link.through}`)
+    this.link = link
+    this.fedThrough = fedThrough
+    this.segment = segment ?? createHash('sha256').update(link.digest)
+  }
+
+  /** An independent copy in the same position. */
+  copy (): ChainHasher {
+    return new ChainHasher(this.link, this.fedThrough, this.segment.copy())
+  }
+
+  /** Every record at or below this index has been fed. */
+  position (): number {
+    return this.fedThrough
+  }
+
+  /** The last completed link. */
+  last (): Checkpoint {
+    return this.link
+  }
+
+  /** The frame of the record at `index` (above position()); links completed before it are appended to `completed`. */
+  add (index: number, frame: Uint8Array, completed: Checkpoint[]): void {
+    if (index <= this.fedThrough) throw new RangeError(`record ${index} fed after ${this.fedThrough}`)
+    this.completeThrough(index - 1, completed)
+    this.segment.update(frame)
+    this.fedThrough = index
+  }
+
+  /** Every record at or below `index` has been fed: the links through it complete (appended to `completed`). */
+  completeThrough (index: number, completed: Checkpoint[]): void {
+    while (this.link.through + CHECKPOINT_EVERY <= index) {
+      this.link = { through: this.link.through + CHECKPOINT_EVERY, digest: this.segment.digest() }
+      this.segment = createHash('sha256').update(this.link.digest)
+      completed.push(this.link)
+    }
+    this.fedThrough = Math.max(this.fedThrough, index)
+  }
 }
 
 export function encodeCheckpoint (checkpoint: Checkpoint): Uint8Array<ArrayBuffer> {

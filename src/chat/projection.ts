@@ -2,7 +2,7 @@ import { ChatBody } from '../../proto/chat.js'
 import { EntryType } from '../../proto/raft.js'
 import type { Entry } from '../../proto/raft.js'
 import { MAX_PAGE_LIMIT, type RoomHistory, type StoredMessage } from '../store/history.js'
-import { chainNext, chainStart, CHECKPOINT_EVERY, DIGEST_BYTES, type Checkpoint } from './checkpoint.js'
+import { ChainHasher, chainStart, DIGEST_BYTES, type Checkpoint } from './checkpoint.js'
 import { encodeRecords } from './snapshot.js'
 import { equals } from 'uint8arrays/equals'
 
@@ -72,10 +72,16 @@ export class ChatProjection {
   /** Set when writing the history failed: later messages are not written (no holes), the next start refills it from the log. */
   private writeFailure: Error | undefined
   /**
-   * The history chain through `applied` (src/chat/checkpoint.ts), stored with it. Undefined when it is
-   * not known: a history written before chains existed; this member then neither attests nor compares.
+   * The history chain (src/chat/checkpoint.ts); its last link is stored with the applied index. After
+   * a restart it trails `applied` by the records since that link, which must be fed to it again
+   * (resumeChain, restartChain) before it goes on. Undefined when it is not known: a history written
+   * before chains existed, or records since the last link that were not at hand; this member then
+   * neither attests nor compares.
    */
-  private chain: Uint8Array | undefined
+  private chain: ChainHasher | undefined
+  /** Set by restartChain: the entries applied next start from the room's first record. */
+  private chainFromStart = false
+  private readonly roomId: string
   /** Digests at the last few checkpoint boundaries passed. */
   private readonly boundaries = new Map<number, Uint8Array>()
   private readonly checkpoints: CheckpointObserver | undefined
@@ -86,13 +92,54 @@ export class ChatProjection {
     this.history = history
     this.applied = history.appliedIndex()
     this.delivered = history.deliveredIndex()
-    this.chain = history.chain() ?? (this.applied === 0 ? chainStart(opts.roomId) : undefined)
+    this.roomId = opts.roomId
+    const link = history.chain() ?? (this.applied === 0 ? { through: 0, digest: chainStart(opts.roomId) } : undefined)
+    this.chain = link != null && link.through <= this.applied ? new ChainHasher(link) : undefined
     this.checkpoints = opts.checkpoints
   }
 
   /** Whether this history knows its chain (false for one written before chains existed). */
   chainKnown (): boolean {
     return this.chain != null
+  }
+
+  /** Every record through this index has been fed to the chain (undefined: the chain is unknown). */
+  chainPosition (): number | undefined {
+    return this.chain?.position()
+  }
+
+  /** The committed entries the chain lacks (after a restart: those since its last stored link), if any. */
+  chainLacks (): { from: number, through: number } | undefined {
+    const position = this.chain?.position()
+    return position == null || position >= this.applied ? undefined : { from: position + 1, through: this.applied }
+  }
+
+  /**
+   * Feeds the chain the committed entries it lacks (chainLacks), from the log: all of them, in order
+   * and without a gap, or the chain is given up as unknown.
+   */
+  resumeChain (entries: readonly Entry[]): void {
+    const lacks = this.chainLacks()
+    const chain = this.chain
+    if (lacks == null || chain == null) return
+    const needed = entries.filter(e => e.index >= lacks.from && e.index <= lacks.through)
+    const complete = needed.length === lacks.through - lacks.from + 1 && needed.every((e, i) => e.index === lacks.from + i)
+    if (!complete || !feedChain(chain, needed, [])) {
+      this.chain = undefined
+      return
+    }
+    chain.completeThrough(lacks.through, [])
+    this.chainFromStart = false
+  }
+
+  /**
+   * The records applied next come from the room's first one on, in order (a catch-up from the
+   * snapshot): a chain that lacks records, or is unknown, starts over and is rebuilt from them.
+   */
+  restartChain (): void {
+    if (this.chain != null && this.chain.position() >= this.applied) return
+    this.chain = new ChainHasher({ through: 0, digest: chainStart(this.roomId) })
+    this.chainFromStart = true
   }
 
   /** The log index through which the history is complete: a restarted room need not re-apply entries up to here. */
@@ -113,20 +160,30 @@ export class ChatProjection {
    * this run, so the history has no hole: the next start re-applies from where it stopped.
    */
   apply (entries: readonly Entry[]): ChatMessage[] {
-    const fresh = entries.filter(entry => entry.index > this.applied)
-    if (fresh.length === 0) return []
+    const passed: Checkpoint[] = []
+    // The chain is computed on a copy, kept only if the history takes the batch.
+    let chain = this.chain?.copy()
+    const fresh: Entry[] = []
+    for (const entry of entries) {
+      if (entry.index > this.applied) fresh.push(entry)
+      else if (chain != null && entry.index > chain.position() && !feedChain(chain, [entry], passed)) chain = undefined
+    }
+    if (fresh.length === 0) {
+      this.chain = chain
+      this.observeCheckpoints(passed, [])
+      return []
+    }
+    if (chain != null && chain.position() < this.applied) {
+      // Records since the last link were not fed again: only a catch-up from the first record has them all.
+      if (this.chainFromStart) chain.completeThrough(this.applied, passed)
+      else chain = undefined
+    }
+    if (chain != null && !feedChain(chain, fresh, passed)) chain = undefined
     const added: StoredMessage[] = []
     const seen: Array<{ sender: string, seq: number, checkpoint: Checkpoint }> = []
-    const passed: Checkpoint[] = []
-    let chain = this.chain
-    let boundary = nextBoundary(this.applied)
     for (const entry of fresh) {
       const submission = entry.submission
       if (entry.type !== EntryType.ENTRY_SUBMISSION || submission == null) continue
-      if (chain != null) {
-        for (; boundary < entry.index; boundary += CHECKPOINT_EVERY) passed.push({ through: boundary, digest: chain })
-        chain = chainAfter(chain, entry)
-      }
       const payload = decodeChatPayload(submission.payload)
       if (payload == null) {
         this.undecodable++
@@ -141,12 +198,13 @@ export class ChatProjection {
       added.push({ index: entry.index, term: entry.term, sender: submission.sender, seq: submission.seq, text: payload.text, sentAt })
     }
     const through = fresh[fresh.length - 1].index
-    if (chain != null) for (; boundary <= through; boundary += CHECKPOINT_EVERY) passed.push({ through: boundary, digest: chain })
+    chain?.completeThrough(through, passed)
     if (this.writeFailure == null) {
       try {
-        this.history.append(added, through, chain)
+        this.history.append(added, through, chain?.last())
         this.applied = through
         this.chain = chain
+        this.chainFromStart = false
       } catch (err) {
         this.writeFailure = err as Error
       }
@@ -174,13 +232,28 @@ export class ChatProjection {
    * and the entries between them carry no message): the applied index moves there.
    */
   skipTo (index: number): void {
-    if (this.writeFailure != null || index <= this.applied) return
+    if (this.writeFailure != null) return
+    const chain = this.chain?.copy()
+    const passed: Checkpoint[] = []
+    // Every record through `index` was fed, so the chain (if it had all those through `applied`) is complete through it.
+    if (chain != null && chain.position() < index) {
+      if (chain.position() >= this.applied || this.chainFromStart) chain.completeThrough(index, passed)
+    }
+    if (index <= this.applied) {
+      // Only the chain was being rebuilt from the records.
+      this.chain = chain != null && chain.position() >= index ? chain : undefined
+      this.observeCheckpoints(passed, [])
+      return
+    }
     try {
-      this.history.append([], index, this.chain)
+      this.history.append([], index, chain?.position() === index ? chain.last() : undefined)
+      this.chain = chain?.position() === index ? chain : undefined
+      this.chainFromStart = false
       this.applied = index
     } catch (err) {
       this.writeFailure = err as Error
     }
+    this.observeCheckpoints(passed, [])
   }
 
   /** What the history is filled from could not be read: it stops here, as after a failed write (no holes). */
@@ -232,21 +305,18 @@ export class ChatProjection {
   }
 }
 
-/** The first checkpoint boundary after `index`. */
-function nextBoundary (index: number): number {
-  return (Math.floor(index / CHECKPOINT_EVERY) + 1) * CHECKPOINT_EVERY
-}
-
-/**
- * The chain after `entry`'s record; undefined (the chain is lost) for an entry that has no record
- * encoding, which only an entry that never came through protons could be (e.g. a sentAt beyond 2^53).
- */
-function chainAfter (chain: Uint8Array, entry: Entry): Uint8Array | undefined {
-  let frame: Uint8Array
-  try {
-    frame = encodeRecords([entry])
-  } catch {
-    return undefined
+/** Feeds the chat records among `entries` (above the chain's position, in order) to the chain; false if one has no record encoding. */
+function feedChain (chain: ChainHasher, entries: readonly Entry[], completed: Checkpoint[]): boolean {
+  for (const entry of entries) {
+    if (entry.type !== EntryType.ENTRY_SUBMISSION || entry.submission == null) continue
+    let frame: Uint8Array
+    try {
+      frame = encodeRecords([entry])
+    } catch {
+      // Only an entry that never came through protons could lack one (e.g. a sentAt beyond 2^53).
+      return false
+    }
+    chain.add(entry.index, frame, completed)
   }
-  return chainNext(chain, frame)
+  return true
 }

@@ -8,7 +8,7 @@ import type { Ed25519PrivateKey, IdentifyResult, Libp2p, Logger } from '@libp2p/
 import { ConfigChangeType, EntryType } from '../../proto/raft.js'
 import type { Entry, RaftMessage, SnapshotMeta, Submission } from '../../proto/raft.js'
 import type { JoinResponse } from '../../proto/join.js'
-import { encodeCheckpoint, type Checkpoint } from '../chat/checkpoint.js'
+import { CHECKPOINT_EVERY, encodeCheckpoint, type Checkpoint } from '../chat/checkpoint.js'
 import { ChatProjection, decodeChatBody, decodeChatPayload, encodeChatBody, MAX_TEXT_BYTES, type ChatMessage } from '../chat/projection.js'
 import { encodeRecords, recordEntry, StoredRecordReader } from '../chat/snapshot.js'
 import { coreOptions, TIMING_PROFILES, type TimingProfile } from '../core/options.js'
@@ -82,6 +82,11 @@ interface Room {
   incomingSnapshot: IncomingSnapshotCheck
   /** The room's durable store (its snapshot is read back from here, piece by piece). */
   store: RoomStore
+  /**
+   * The snapshot the store holds. The core's can be newer for a moment: it takes an install (or a
+   * compaction) as it steps, the store only with the next Ready.
+   */
+  storedSnapshot: SnapshotMeta
   /** The last snapshot chunk refused and why: a host resends it every round, and it is logged once. */
   refusedSnapshot: string
   /** The last committed index handed to the node (committed entries or an installed snapshot). */
@@ -368,7 +373,6 @@ export class DemesNode implements DemesNodeApi {
         seen: (sender, seq, checkpoint, agrees) => { this.checkpointSeen(room, sender, seq, checkpoint, agrees) }
       }
     })
-    if (!chat.chainKnown()) this.log('room %s: its history predates history checkpoints; this node will not attest it', roomId)
     const incomingSnapshot = new IncomingSnapshotCheck(roomId, this.verifier, {
       // A joiner knows no voters yet: it trusts the members its inviter introduced.
       electorate: () => { const { voters } = room.driver.configuration(); return voters.length > 0 ? voters : room.introducedBy },
@@ -380,6 +384,7 @@ export class DemesNode implements DemesNodeApi {
       load: () => ({ ...store.load(), applied: chat.appliedIndex() }),
       persist: rd => {
         store.persist(rd)
+        if (rd.snapshot != null) room.storedSnapshot = rd.snapshot.meta
         if (rd.snapshotChunks != null) incomingSnapshot.accept(rd.snapshotChunks)
         if (rd.snapshot?.install === true) {
           const stats = incomingSnapshot.installed()
@@ -393,9 +398,9 @@ export class DemesNode implements DemesNodeApi {
       core,
       store: resumable,
       send: message => { this.libp2p.services.demes.send(message.to, roomId, message) },
-      ...(this.compactEvery > 0 ? { compaction: { every: this.compactEvery, data: encodeRecords } } : {})
+      ...(this.compactEvery > 0 ? { compaction: { every: this.compactEvery, ...compactionAlignment(this.compactEvery), data: encodeRecords } } : {})
     })
-    const room: Room = { roomId, name, driver, chat, sequenced: new Map(), attesting: ownCheckpoints(driver), introducedBy: new Set(), wasMember: false, incomingSnapshot, store, refusedSnapshot: '', committedThrough: 0, catchUp: undefined, catchUpPace: catchUpPace() }
+    const room: Room = { roomId, name, driver, chat, sequenced: new Map(), attesting: ownCheckpoints(driver), introducedBy: new Set(), wasMember: false, incomingSnapshot, store, storedSnapshot: driver.snapshot(), refusedSnapshot: '', committedThrough: 0, catchUp: undefined, catchUpPace: catchUpPace() }
     // Configurations through the snapshot are not re-emitted even when the history lags it.
     const membership = appliedMembership(driver, Math.max(chat.appliedIndex(), driver.snapshot().index), this.peerId)
     room.wasMember = membership.was
@@ -416,7 +421,12 @@ export class DemesNode implements DemesNodeApi {
     // completed from the snapshot's records and then the log after it.
     const snapshot = driver.snapshot()
     room.committedThrough = snapshot.index
-    if (chat.appliedIndex() < snapshot.index) this.startCatchUp(room)
+    // The history chain lacks the records since its last stored link: they are in the log (snapshots
+    // end on links), fed to it now. One that lacks compacted records, or is unknown (a history from
+    // before chains), is rebuilt from the snapshot's records by the catch-up.
+    const lacks = chat.chainLacks()
+    if (lacks != null && lacks.from > snapshot.index) chat.resumeChain(driver.entries(lacks.from, lacks.through))
+    if (chat.appliedIndex() < snapshot.index || chat.chainLacks() != null || !chat.chainKnown()) this.startCatchUp(room)
     driver.start()
     return room
   }
@@ -457,7 +467,10 @@ export class DemesNode implements DemesNodeApi {
 
   private startCatchUp (room: Room): void {
     if (room.catchUp != null || room.chat.failure() != null) return
-    room.catchUp = new StoredRecordReader((index, offset, maxBytes) => room.store.read(index, offset, maxBytes), () => room.driver.snapshot())
+    // The reader starts at the room's first record: a chain that lacks records (compacted past its
+    // last link, or given to the snapshot), or is unknown, starts over with it.
+    if ((room.chat.chainLacks()?.from ?? Infinity) <= room.storedSnapshot.index || !room.chat.chainKnown()) room.chat.restartChain()
+    room.catchUp = new StoredRecordReader((index, offset, maxBytes) => room.store.read(index, offset, maxBytes), () => room.storedSnapshot)
     setImmediate(() => { this.catchUpStep(room) })
   }
 
@@ -474,12 +487,18 @@ export class DemesNode implements DemesNodeApi {
     const batch = room.catchUpPace.next()
     let taken = 0
     try {
-      const snapshot = driver.snapshot()
-      if (chat.appliedIndex() < snapshot.index) {
+      const snapshot = room.storedSnapshot
+      if (chat.appliedIndex() < snapshot.index || (chat.chainPosition() ?? Infinity) < snapshot.index) {
+        // The snapshot's records: for the history, or only for the chain being rebuilt.
         const records = reader.next(batch)
         taken = records.length
         if (records.length === 0) chat.skipTo(snapshot.index)
         else this.announce(room, chat.apply(records.map(recordEntry)))
+      } else if (chat.chainLacks() != null) {
+        // The chain lacks entries the history holds: they follow the snapshot, in the log.
+        const { from, through } = chat.chainLacks() as { from: number, through: number }
+        chat.resumeChain(driver.entries(from, through))
+        taken = through - from + 1
       } else if (chat.appliedIndex() < room.committedThrough) {
         const from = chat.appliedIndex() + 1
         const entries = driver.entries(from, Math.min(room.committedThrough, from + batch - 1))
@@ -498,8 +517,9 @@ export class DemesNode implements DemesNodeApi {
       room.catchUp = undefined
       return
     }
-    if (chat.appliedIndex() >= Math.max(room.committedThrough, driver.snapshot().index)) {
+    if (chat.appliedIndex() >= Math.max(room.committedThrough, room.storedSnapshot.index) && chat.chainLacks() == null) {
       room.catchUp = undefined
+      if (!chat.chainKnown()) this.log('room %s: the history chain could not be rebuilt; this node will not attest the history', room.roomId)
       return
     }
     setImmediate(() => { this.catchUpStep(room) })
@@ -641,6 +661,7 @@ export class DemesNode implements DemesNodeApi {
   private checkpointSeen (room: Room, sender: string, seq: number, checkpoint: Checkpoint, agrees: boolean | undefined): void {
     if (sender === this.peerId) room.attesting.delete(seq)
     if (agrees === false) this.log.error('room %s: member %s attests a history through %d that differs from this node\'s', room.roomId, sender, checkpoint.through)
+    else if (agrees === true && sender !== this.peerId) this.log('room %s: member %s attests the history through %d as this node holds it', room.roomId, sender, checkpoint.through)
   }
 
   /** This node's messages that became delivered (for receipts); a failing history only costs the receipts. */
@@ -839,6 +860,15 @@ function asBadRequest<T> (read: () => T): T {
     if (err instanceof SearchQueryError || err instanceof RangeError) throw new ApiError('bad-request', err.message)
     throw err
   }
+}
+
+/**
+ * Snapshots end on history chain links when compactions are at least a link apart, so the log always
+ * holds the records since the last link (a restart feeds them to the chain again). Closer compactions
+ * (tests) are not aligned: a restart then rebuilds the chain from the snapshot's records.
+ */
+function compactionAlignment (every: number): { align?: number } {
+  return every >= CHECKPOINT_EVERY ? { align: CHECKPOINT_EVERY } : {}
 }
 
 /** Seqs of this node's checkpoints still in its outbox (after a restart, they must not turn into receipts). */

@@ -28,12 +28,15 @@ export const DEFER_WHILE_SENDING = 4
 
 /**
  * When and with what the driver compacts the log: once at least `every` applied entries follow the
- * snapshot, it compacts through the last applied entry, with `data(entries)` (the application state
- * those entries added) appended to the snapshot's data. While this member (as host) is sending its
- * snapshot to a member, it waits until DEFER_WHILE_SENDING × `every` entries follow the snapshot.
+ * snapshot, it compacts through the last applied entry (with `align`: the last applied multiple of
+ * it), with `data(entries)` (the application state those entries added) appended to the snapshot's
+ * data. While this member (as host) is sending its snapshot to a member, it waits until
+ * DEFER_WHILE_SENDING × `every` entries follow the snapshot.
  */
 export interface CompactionPolicy {
   every: number
+  /** Snapshots end on multiples of this (the node's history chain links: the log keeps every entry since the last). */
+  align?: number
   data: (entries: readonly Entry[]) => Uint8Array
 }
 
@@ -86,6 +89,7 @@ export class RoomDriver extends EventEmitter<RoomDriverEvents> {
     this.wallClock = opts.wallClock ?? (() => Date.now())
     this.compaction = opts.compaction
     if (this.compaction != null && !(this.compaction.every >= 1)) throw new RangeError('compaction.every must be at least 1')
+    if (this.compaction?.align != null && !(Number.isSafeInteger(this.compaction.align) && this.compaction.align >= 1)) throw new RangeError('compaction.align must be a positive integer')
     this.core = new RaftCore(opts.core, opts.store.load(), this.clock())
     this.applied = this.core.snapshot().index
   }
@@ -230,12 +234,13 @@ export class RoomDriver extends EventEmitter<RoomDriverEvents> {
     const policy = this.compaction
     if (policy == null || this.stopped) return
     const from = this.core.snapshot().index
-    const since = this.applied - from
+    const through = policy.align == null ? this.applied : this.applied - this.applied % policy.align
+    const since = through - from
     if (since < policy.every) return
     if (since < DEFER_WHILE_SENDING * policy.every && this.sendingSnapshot()) return
-    const data = policy.data(this.core.entries(from + 1, this.applied))
+    const data = policy.data(this.core.entries(from + 1, through))
     // 'snapshot-pending' (an install waits to be stored) is retried after a later Ready.
-    this.core.compact(this.applied, data, { appends: true })
+    this.core.compact(through, data, { appends: true })
   }
 
   /** This member is host and some member's progress is a snapshot transfer. */

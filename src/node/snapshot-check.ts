@@ -1,7 +1,7 @@
 import { equals } from 'uint8arrays/equals'
 import type { InstallSnapshot } from '../../proto/raft.js'
 import type { SnapshotRecord } from '../../proto/snapshot.js'
-import { chainNext, chainStart, CheckpointQuorum, type Checkpoint } from '../chat/checkpoint.js'
+import { ChainHasher, chainStart, CheckpointQuorum, isBoundary, type Checkpoint } from '../chat/checkpoint.js'
 import { decodeChatPayload } from '../chat/projection.js'
 import { RecordParser, SnapshotDataError } from '../chat/snapshot.js'
 import type { SnapshotChunk } from '../core/types.js'
@@ -16,12 +16,6 @@ const EMPTY = new Uint8Array(0)
  */
 export const MAX_UNPROVEN_RECORDS = 4096
 
-/** A record not yet vouched for, with the history chain after it. */
-interface Unproven {
-  record: SnapshotRecord
-  chain: Uint8Array
-}
-
 /** How the records of a reception were vouched for. */
 export interface ReceptionStats {
   records: number
@@ -35,16 +29,26 @@ export interface ReceptionStats {
 class Reception {
   constructor (
     readonly parser: RecordParser,
-    public chain: Uint8Array,
+    readonly chain: ChainHasher,
     readonly quorum: CheckpointQuorum,
     /** Unproven records, oldest first: always the records after the proven (or checked) prefix. */
-    readonly unproven: Unproven[],
+    readonly unproven: SnapshotRecord[],
+    /** The chain's links through boundaries at or above the oldest unproven record: what checkpoints are compared with. */
+    readonly links: Map<number, Uint8Array>,
     readonly stats: ReceptionStats
   ) {}
 
   /** An independent copy (chunks are checked on a copy and committed only when the core accepts them). */
   clone (sender: string): Reception {
-    return new Reception(this.parser.clone(), this.chain, this.quorum.clone(sender), this.unproven.slice(), { ...this.stats })
+    return new Reception(this.parser.clone(), this.chain.copy(), this.quorum.clone(sender), this.unproven.slice(), new Map(this.links), { ...this.stats })
+  }
+
+  /** Removes the `count` oldest unproven records (and the links below those left). */
+  dropOldest (count: number): SnapshotRecord[] {
+    const dropped = this.unproven.splice(0, count)
+    const oldest = this.unproven[0]?.index ?? Infinity
+    for (const through of this.links.keys()) if (through < oldest) this.links.delete(through)
+    return dropped
   }
 }
 
@@ -133,7 +137,8 @@ export class IncomingSnapshotCheck {
 
   private fresh (chunk: InstallSnapshot, from: string): Reception {
     this.disagreed.clear()
-    return new Reception(new RecordParser(chunk.index, chunk.term), chainStart(this.roomId), new CheckpointQuorum(this.electorate(), [from]), [], { records: 0, byCheckpoint: 0, bySignature: 0 })
+    const chain = new ChainHasher({ through: 0, digest: chainStart(this.roomId) })
+    return new Reception(new RecordParser(chunk.index, chunk.term), chain, new CheckpointQuorum(this.electorate(), [from]), [], new Map(), { records: 0, byCheckpoint: 0, bySignature: 0 })
   }
 
   private continuing (chunk: InstallSnapshot): Reception | undefined {
@@ -144,9 +149,11 @@ export class IncomingSnapshotCheck {
 
   /** One more record of the data: chained, weighed if it is a checkpoint, held until vouched for. Returns a problem, if any. */
   private take (reception: Reception, record: SnapshotRecord, frame: Uint8Array): string | undefined {
-    reception.chain = chainNext(reception.chain, frame)
+    const completed: Checkpoint[] = []
+    reception.chain.add(record.index, frame, completed)
+    for (const link of completed) reception.links.set(link.through, link.digest)
     reception.stats.records++
-    reception.unproven.push({ record, chain: reception.chain })
+    reception.unproven.push(record)
     const checkpoint = decodeChatPayload(record.payload)?.checkpoint
     if (checkpoint != null && reception.quorum.counts(record.sender)) {
       // A checkpoint vouches for others only once its own signature is checked.
@@ -162,18 +169,11 @@ export class IncomingSnapshotCheck {
   /** A member's checkpoint against the chain of the data: an agreement may prove a prefix of the unproven records. */
   private weigh (reception: Reception, record: SnapshotRecord, checkpoint: Checkpoint): void {
     const { unproven, quorum } = reception
-    if (checkpoint.through >= record.index) return // vouching for what came after it: never what an honest member writes
-    // The chain after the last record at or below `through` (unproven records are the data's last ones).
-    let at = -1
-    for (let lo = 0, hi = unproven.length - 1; lo <= hi;) {
-      const mid = (lo + hi) >> 1
-      if (unproven[mid].record.index <= checkpoint.through) {
-        at = mid
-        lo = mid + 1
-      } else hi = mid - 1
-    }
-    if (at < 0) return // everything through it is vouched for already
-    if (!equals(unproven[at].chain, checkpoint.digest)) {
+    // Vouching for what came after it, or not at a link: never what an honest member writes.
+    if (checkpoint.through >= record.index || !isBoundary(checkpoint.through)) return
+    const ours = reception.links.get(checkpoint.through)
+    if (ours == null) return // everything through it is vouched for already
+    if (!equals(ours, checkpoint.digest)) {
       if (!this.disagreed.has(record.sender)) this.notice(`member ${record.sender} attests a history through ${checkpoint.through} that differs from this snapshot's`)
       this.disagreed.add(record.sender)
       return
@@ -181,17 +181,17 @@ export class IncomingSnapshotCheck {
     quorum.agree(record.sender, checkpoint.through)
     const proven = quorum.proven()
     let drop = 0
-    while (drop < unproven.length && unproven[drop].record.index <= proven) drop++
-    unproven.splice(0, drop)
+    while (drop < unproven.length && unproven[drop].index <= proven) drop++
+    reception.dropOldest(drop)
     reception.stats.byCheckpoint += drop
   }
 
   /** Checks the `count` oldest unproven records one signature at a time. Returns the first problem. */
   private checkOldest (reception: Reception, count: number): string | undefined {
     if (count <= 0) return undefined
-    const oldest = reception.unproven.splice(0, count)
+    const oldest = reception.dropOldest(count)
     reception.stats.bySignature += oldest.length
-    for (const { record } of oldest) {
+    for (const record of oldest) {
       const problem = this.checkSignature(record)
       if (problem != null) return problem
     }

@@ -12,6 +12,22 @@ export interface StoredMessage {
   sentAt: number
 }
 
+/** A link of the history chain (src/chat/checkpoint.ts): its digest through log index `through`. */
+export interface ChainLink {
+  through: number
+  digest: Uint8Array
+}
+
+/** A chain digest is a SHA-256. */
+export const CHAIN_DIGEST_BYTES = 32
+
+/** A chain link to store must be whole and at or below the applied index it goes with. */
+export function checkChainLink (link: ChainLink, appliedIndex: number): void {
+  checkIndex(link.through, 'chain link index')
+  if (link.through > appliedIndex) throw new RangeError(`chain link through ${link.through} is above the applied index ${appliedIndex}`)
+  if (link.digest.byteLength !== CHAIN_DIGEST_BYTES) throw new RangeError(`a chain digest has ${CHAIN_DIGEST_BYTES} bytes, not ${link.digest.byteLength}`)
+}
+
 /** Pages of history (forwards or backwards) hold at most this many messages. */
 export const MAX_PAGE_LIMIT = 1000
 /** Search answers hold at most this many messages. */
@@ -31,14 +47,14 @@ export interface RoomHistory {
    * `appliedIndex`, in one transaction. A message at an index already stored is skipped, so applying
    * the same committed entries again changes nothing; one below the last stored message that is not
    * stored is refused (RangeError, nothing changes): history only grows at its end, which keeps the
-   * SQLite search walk in index order. The applied index never goes back. `chain` is the history
-   * chain through `appliedIndex` (src/chat/checkpoint.ts), stored with it when given.
+   * SQLite search walk in index order. The applied index never goes back. `chain` is the last link of
+   * the history chain (src/chat/checkpoint.ts) at or below `appliedIndex`, stored with it when given.
    */
-  append: (messages: readonly StoredMessage[], appliedIndex: number, chain?: Uint8Array) => void
+  append: (messages: readonly StoredMessage[], appliedIndex: number, chain?: ChainLink) => void
   /** The log index up to which committed entries have been applied (0: nothing yet). */
   appliedIndex: () => number
-  /** The history chain stored with the applied index (undefined: none stored). */
-  chain: () => Uint8Array | undefined
+  /** The chain link stored with the applied index (undefined: none stored). */
+  chain: () => ChainLink | undefined
   /** The log index every member holds (0: none known). */
   deliveredIndex: () => number
   /** Raises the delivered index (a lower one is ignored). */
@@ -146,10 +162,10 @@ export class MemoryRoomHistory implements RoomHistory {
   /** Folded tokens of each message, computed once (search compares against these). */
   private readonly tokens: string[][] = []
   private applied = 0
-  private appliedChain: Uint8Array | undefined
+  private appliedChain: ChainLink | undefined
   private delivered = 0
 
-  append (messages: readonly StoredMessage[], appliedIndex: number, chain?: Uint8Array): void {
+  append (messages: readonly StoredMessage[], appliedIndex: number, chain?: ChainLink): void {
     // Checked before anything changes, so a bad batch leaves the history as it was.
     checkIndex(appliedIndex, 'applied index')
     for (const message of messages) checkMessage(message)
@@ -167,7 +183,8 @@ export class MemoryRoomHistory implements RoomHistory {
       this.messages.push(message)
       this.tokens.push(tokenize(message.text))
     }
-    if (appliedIndex >= this.applied && chain != null) this.appliedChain = chain.slice()
+    if (chain != null) checkChainLink(chain, appliedIndex)
+    if (appliedIndex >= this.applied && chain != null) this.appliedChain = { through: chain.through, digest: chain.digest.slice() }
     this.applied = Math.max(this.applied, appliedIndex)
   }
 
@@ -175,8 +192,8 @@ export class MemoryRoomHistory implements RoomHistory {
     return this.applied
   }
 
-  chain (): Uint8Array | undefined {
-    return this.appliedChain?.slice()
+  chain (): ChainLink | undefined {
+    return this.appliedChain == null ? undefined : { through: this.appliedChain.through, digest: this.appliedChain.digest.slice() }
   }
 
   deliveredIndex (): number {

@@ -2,11 +2,10 @@
 // FTS5 index over their text, and each room's applied and delivered index. See history.ts for the
 // contract; sqlite.ts opens the database and migrates it.
 import type Database from 'better-sqlite3'
-import { DIGEST_BYTES } from '../chat/checkpoint.js'
 import { unsyncedWriter } from './sqlite-sync.js'
 import {
-  checkIndex, checkLimit, checkMessage, ftsQuery, MAX_PAGE_LIMIT, MAX_SEARCH_LIMIT, MAX_SENDER_LENGTH, MAX_STORED_TEXT_LENGTH, searchTerms,
-  type RoomHistory, type StoredMessage
+  CHAIN_DIGEST_BYTES, checkChainLink, checkIndex, checkLimit, checkMessage, ftsQuery, MAX_PAGE_LIMIT, MAX_SEARCH_LIMIT, MAX_SENDER_LENGTH, MAX_STORED_TEXT_LENGTH, searchTerms,
+  type ChainLink, type RoomHistory, type StoredMessage
 } from './history.js'
 
 /**
@@ -49,7 +48,10 @@ export function migrateToHistory (db: Database.Database): void {
  * histories written before: such a member neither attests nor compares checkpoints.
  */
 export function migrateToHistoryChain (db: Database.Database): void {
-  db.exec('ALTER TABLE history_state ADD COLUMN chain BLOB')
+  db.exec(`
+    ALTER TABLE history_state ADD COLUMN chain_through INTEGER;
+    ALTER TABLE history_state ADD COLUMN chain BLOB;
+  `)
 }
 
 export type HistoryStatements = ReturnType<typeof prepareHistory>
@@ -79,10 +81,11 @@ export function prepareHistory (db: Database.Database) {
   for (let rows = 1; rows <= INSERT_ROWS; rows *= 2) insertRows.push(insertStatement(db, rows))
   return {
     insertRows,
-    state: db.prepare('SELECT applied, delivered, chain FROM history_state WHERE room_id = ?'),
+    state: db.prepare('SELECT applied, delivered, chain_through, chain FROM history_state WHERE room_id = ?'),
     // The chain goes with the applied index: it is taken only when that index does not go back.
-    raiseApplied: db.prepare(`INSERT INTO history_state (room_id, applied, delivered, chain) VALUES (?, ?, 0, ?)
+    raiseApplied: db.prepare(`INSERT INTO history_state (room_id, applied, delivered, chain_through, chain) VALUES (?, ?, 0, ?, ?)
       ON CONFLICT (room_id) DO UPDATE SET
+        chain_through = CASE WHEN excluded.applied >= applied AND excluded.chain IS NOT NULL THEN excluded.chain_through ELSE chain_through END,
         chain = CASE WHEN excluded.applied >= applied AND excluded.chain IS NOT NULL THEN excluded.chain ELSE chain END,
         applied = max(applied, excluded.applied)`),
     raiseDelivered: db.prepare(`INSERT INTO history_state (room_id, applied, delivered) VALUES (?, 0, ?)
@@ -124,7 +127,7 @@ export class SqliteRoomHistory implements RoomHistory {
   private readonly stmts: HistoryStatements
   private readonly error: (what: string) => Error
   private readonly isValid: () => boolean
-  private readonly writeAppend: (messages: readonly StoredMessage[], appliedIndex: number, chain: Uint8Array | null) => void
+  private readonly writeAppend: (messages: readonly StoredMessage[], appliedIndex: number, chain: ChainLink | undefined) => void
   private readonly relaxed: (write: () => void) => void
 
   /** `isValid` answers false once the room was deleted or the database closed; `error` names the file and room. */
@@ -134,7 +137,7 @@ export class SqliteRoomHistory implements RoomHistory {
     this.roomId = roomId
     this.error = opts.error
     this.isValid = opts.isValid
-    this.writeAppend = db.transaction((messages: readonly StoredMessage[], appliedIndex: number, chain: Uint8Array | null) => {
+    this.writeAppend = db.transaction((messages: readonly StoredMessage[], appliedIndex: number, chain: ChainLink | undefined) => {
       const stored = (stmts.lastIndex.get(roomId) as { last: number | null }).last ?? 0
       let last = stored
       const fresh: StoredMessage[] = []
@@ -149,23 +152,24 @@ export class SqliteRoomHistory implements RoomHistory {
         last = m.index
       }
       insertMessages(stmts, roomId, fresh)
-      stmts.raiseApplied.run(roomId, appliedIndex, chain)
+      stmts.raiseApplied.run(roomId, appliedIndex, chain?.through ?? null, chain?.digest ?? null)
     })
     this.relaxed = unsyncedWriter(db)
   }
 
-  append (messages: readonly StoredMessage[], appliedIndex: number, chain?: Uint8Array): void {
+  append (messages: readonly StoredMessage[], appliedIndex: number, chain?: ChainLink): void {
     this.check()
     checkIndex(appliedIndex, 'applied index')
     for (const message of messages) checkMessage(message)
-    this.relaxed(() => { this.writeAppend(messages, appliedIndex, chain ?? null) })
+    if (chain != null) checkChainLink(chain, appliedIndex)
+    this.relaxed(() => { this.writeAppend(messages, appliedIndex, chain) })
   }
 
   appliedIndex (): number {
     return this.state().applied
   }
 
-  chain (): Uint8Array | undefined {
+  chain (): ChainLink | undefined {
     return this.state().chain
   }
 
@@ -211,13 +215,14 @@ export class SqliteRoomHistory implements RoomHistory {
     return (this.stmts.count.get(this.roomId) as { n: number }).n
   }
 
-  private state (): { applied: number, delivered: number, chain: Uint8Array | undefined } {
+  private state (): { applied: number, delivered: number, chain: ChainLink | undefined } {
     this.check()
-    const row = this.stmts.state.get(this.roomId) as { applied: unknown, delivered: unknown, chain: unknown } | undefined
+    const row = this.stmts.state.get(this.roomId) as { applied: unknown, delivered: unknown, chain_through: unknown, chain: unknown } | undefined
     if (row == null) return { applied: 0, delivered: 0, chain: undefined }
     if (!isCount(row.applied) || !isCount(row.delivered)) throw this.error('the history state (applied/delivered index) is malformed')
-    if (row.chain != null && !(row.chain instanceof Uint8Array && row.chain.byteLength === DIGEST_BYTES)) throw this.error('the history chain is malformed')
-    return { applied: row.applied, delivered: row.delivered, chain: row.chain == null ? undefined : new Uint8Array(row.chain) }
+    if (row.chain == null) return { applied: row.applied, delivered: row.delivered, chain: undefined }
+    if (!(row.chain instanceof Uint8Array) || row.chain.byteLength !== CHAIN_DIGEST_BYTES || !isCount(row.chain_through) || row.chain_through > row.applied) throw this.error('the history chain is malformed')
+    return { applied: row.applied, delivered: row.delivered, chain: { through: row.chain_through, digest: new Uint8Array(row.chain) } }
   }
 
   /** Everything read back is checked: a damaged row is reported, never passed on. */

@@ -131,6 +131,9 @@ describe('ChatProjection: the history chain and checkpoints', () => {
     for (let from = 0; from < log.length; from += 333) {
       chat.apply(log.slice(from, from + 333))
       chat = new ChatProjection(history, { roomId: 'room-1', checkpoints: inPieces.observer }) // a restart after every batch
+      // The chain lacks the records since its last stored link; the node feeds them from the log.
+      const lacks = chat.chainLacks()
+      if (lacks != null) chat.resumeChain(log.slice(lacks.from - 1, lacks.through))
     }
     // One batch reports only its last boundary; batches of 333 report each.
     expect(once.due.map(c => c.through)).toEqual([2 * CHECKPOINT_EVERY])
@@ -169,5 +172,30 @@ describe('ChatProjection: the history chain and checkpoints', () => {
     expect(chat.chainKnown()).toBe(false)
     chat.apply(messagesUpTo(CHECKPOINT_EVERY + 20).slice(10))
     expect(legacy.due).toEqual([])
+  })
+
+  test('a chain that is unknown, or lacks records no longer in the log, is rebuilt from the first record on (a catch-up from the snapshot)', () => {
+    const log = messagesUpTo(2 * CHECKPOINT_EVERY + 50)
+    const reference = observed()
+    new ChatProjection(new MemoryRoomHistory(), { roomId: 'room-1', checkpoints: reference.observer }).apply(log)
+    const history = new MemoryRoomHistory()
+    history.append([], 1500) // a history through 1500 without a chain
+    const rebuilt = observed()
+    const chat = new ChatProjection(history, { roomId: 'room-1', checkpoints: rebuilt.observer })
+    chat.restartChain()
+    // The snapshot's records (chat entries only) through 1200, then the end of the snapshot, then the log.
+    const records = log.filter(e => e.index <= 1200 && e.type === EntryType.ENTRY_SUBMISSION)
+    for (let from = 0; from < records.length; from += 100) chat.apply(records.slice(from, from + 100))
+    chat.skipTo(1200)
+    expect(chat.chainLacks()).toEqual({ from: 1201, through: 1500 })
+    chat.resumeChain(log.slice(1200, 1500))
+    expect(chat.chainLacks()).toBeUndefined()
+    chat.apply(log.slice(1500))
+    expect(rebuilt.due.at(-1)).toEqual(reference.due.at(-1))
+    // Entries from the log with a gap give the chain up.
+    const gappy = new ChatProjection(history, { roomId: 'room-1' })
+    expect(gappy.chainLacks()).toEqual({ from: 2001, through: 2050 })
+    gappy.resumeChain([...log.slice(2000, 2020), ...log.slice(2021, 2050)])
+    expect(gappy.chainKnown()).toBe(false)
   })
 })

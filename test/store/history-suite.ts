@@ -1,6 +1,6 @@
 import { describe, expect, test } from '@jest/globals'
 import fc from 'fast-check'
-import { MAX_QUERY_LENGTH, MAX_QUERY_TERMS, SearchQueryError, type RoomHistory, type StoredMessage } from '../../src/store/history.js'
+import { MAX_QUERY_LENGTH, MAX_QUERY_TERMS, SearchQueryError, type ChainLink, type RoomHistory, type StoredMessage } from '../../src/store/history.js'
 import type { Storage } from '../../src/store/storage.js'
 
 /**
@@ -127,7 +127,7 @@ export function roomHistorySuite (name: string, harness: HistoryHarness): void {
 
     test('the history chain is stored with the applied index, never with one that goes back, and read back after a reopen', () => {
       const { storage, history } = fresh()
-      const chain = (byte: number): Uint8Array => new Uint8Array(32).fill(byte)
+      const chain = (byte: number): ChainLink => ({ through: byte, digest: new Uint8Array(32).fill(byte) })
       expect(history.chain()).toBeUndefined()
       history.append(messages(2, 30), 30, chain(1))
       history.markDelivered(20)
@@ -139,6 +139,10 @@ export function roomHistorySuite (name: string, harness: HistoryHarness): void {
       }
       history.append(messages(41, 44), 44, chain(3))
       expect(again(storage).chain()).toEqual(chain(3))
+      // A link above its applied index, or with a digest of the wrong size, is refused and changes nothing.
+      expect(() => { history.append([], 45, { ...chain(5), through: 46 }) }).toThrow(RangeError)
+      expect(() => { history.append([], 45, { through: 40, digest: new Uint8Array(31) }) }).toThrow(RangeError)
+      expect([history.appliedIndex(), history.chain()]).toEqual([44, chain(3)])
     })
 
     test('the applied index can move without messages (configurations, no-ops)', () => {
