@@ -88,6 +88,15 @@ export class ChainHasher {
   }
 }
 
+/**
+ * Whether a chat payload can hold a checkpoint, without decoding it: protons writes fields in tag
+ * order and leaves out an empty text, so a checkpoint starts with field 2's tag (0x12) and a message
+ * with field 1's. A checkpoint encoded otherwise is only ever missed (it then proves nothing).
+ */
+export function mayHoldCheckpoint (payload: Uint8Array): boolean {
+  return payload[0] === 0x12
+}
+
 export function encodeCheckpoint (checkpoint: Checkpoint): Uint8Array<ArrayBuffer> {
   return ChatBody.encode({ text: '', checkpoint: { through: checkpoint.through, digest: new Uint8Array(checkpoint.digest) } }) as Uint8Array<ArrayBuffer>
 }

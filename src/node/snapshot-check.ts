@@ -1,7 +1,7 @@
 import { equals } from 'uint8arrays/equals'
 import type { InstallSnapshot } from '../../proto/raft.js'
 import type { SnapshotRecord } from '../../proto/snapshot.js'
-import { ChainHasher, chainStart, CheckpointQuorum, isBoundary, type Checkpoint } from '../chat/checkpoint.js'
+import { ChainHasher, chainStart, CheckpointQuorum, isBoundary, mayHoldCheckpoint, type Checkpoint } from '../chat/checkpoint.js'
 import { decodeChatPayload } from '../chat/projection.js'
 import { RecordParser, SnapshotDataError } from '../chat/snapshot.js'
 import type { SnapshotChunk } from '../core/types.js'
@@ -154,7 +154,7 @@ export class IncomingSnapshotCheck {
     for (const link of completed) reception.links.set(link.through, link.digest)
     reception.stats.records++
     reception.unproven.push(record)
-    const checkpoint = decodeChatPayload(record.payload)?.checkpoint
+    const checkpoint = mayHoldCheckpoint(record.payload) ? decodeChatPayload(record.payload)?.checkpoint : undefined
     if (checkpoint != null && reception.quorum.counts(record.sender)) {
       // A checkpoint vouches for others only once its own signature is checked.
       const problem = this.checkSignature(record)

@@ -1,6 +1,6 @@
 import { describe, expect, test } from '@jest/globals'
 import { EntryType, type Entry } from '../../proto/raft.js'
-import { CHECKPOINT_EVERY, encodeCheckpoint, type Checkpoint } from '../../src/chat/checkpoint.js'
+import { CHECKPOINT_EVERY, encodeCheckpoint, mayHoldCheckpoint, type Checkpoint } from '../../src/chat/checkpoint.js'
 import { ChatProjection, encodeChatBody, type CheckpointObserver } from '../../src/chat/projection.js'
 import { MemoryRoomHistory, SearchQueryError, type RoomHistory } from '../../src/store/history.js'
 
@@ -162,6 +162,9 @@ describe('ChatProjection: the history chain and checkpoints', () => {
     expect(mine.seen).toEqual([['q', CHECKPOINT_EVERY, true], ['r', CHECKPOINT_EVERY, false], ['s', 17, undefined]])
     expect(chat.count()).toBe(shown)
     expect(chat.undecodable).toBe(0)
+    // The receiver's quick test tells checkpoints from messages as protons encodes them.
+    expect(mayHoldCheckpoint(encodeCheckpoint(checkpoint))).toBe(true)
+    expect(['', 'x', 'hello'].map(text => mayHoldCheckpoint(encodeChatBody(text)))).toEqual([false, false, false])
   })
 
   test('a history written before chains existed neither attests nor compares', () => {
