@@ -42,7 +42,7 @@ const DEFAULT_SEARCH_LIMIT = 20
 const CATCH_UP_BUDGET_MS = 20
 const catchUpPace = (): BatchPace => new BatchPace({ budgetMs: CATCH_UP_BUDGET_MS, initial: 512, min: 64, max: 8192 })
 /** Applied entries after the snapshot that make a room compact its log (see DemesNodeOptions.compactEvery). */
-export const DEFAULT_COMPACT_EVERY = 10_000
+export const DEFAULT_COMPACT_EVERY = 2000
 /** Inbound messages waiting for signature checks, per room; beyond this they are dropped (the protocol retries). */
 
 export interface DemesNodeOptions {

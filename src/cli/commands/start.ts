@@ -150,7 +150,7 @@ export function register (parent: Command, io: Io, runDaemon?: RunDaemon): void 
     .option('--name <name>', 'your display name (env DEMES_NAME; default the host name)')
     .option('--profile <profile>', `timing profile: ${PROFILES.join(' or ')} (env DEMES_PROFILE; default default)`)
     .option('--store <store>', `where rooms are kept: ${STORES.join(' or ')}; memory keeps nothing after the node stops (env DEMES_STORE; default sqlite)`)
-    .option('--compact-every <n>', 'compact a room\'s log once this many applied entries follow its snapshot; 0 never (env DEMES_COMPACT_EVERY; default 10000)')
+    .option('--compact-every <n>', 'compact a room\'s log once this many applied entries follow its snapshot; 0 never (env DEMES_COMPACT_EVERY; default 2000)')
     .action(async (flags: StartFlags) => {
       const options = resolveStartOptions(flags, io.env)
       const run = runDaemon ?? (await import('../../node/daemon.js')).runDaemon
