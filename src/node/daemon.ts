@@ -9,6 +9,7 @@ import { createDemesLibp2p } from '../net/node.js'
 import { SqliteStorage } from '../store/sqlite.js'
 import { MemoryStorage, type Storage } from '../store/storage.js'
 import type { DaemonOptions } from './api-types.js'
+import { startIdleCollector } from './idle-gc.js'
 import { DemesNode } from './node.js'
 
 export const NODE_FILE = 'node.json'
@@ -69,6 +70,7 @@ export async function startDaemon (opts: DaemonOptions): Promise<RunningDaemon> 
   const temp = `${nodeFile}.${process.pid}.tmp`
   await writeFile(temp, JSON.stringify({ peerId: info.peerId, name: info.name, api: api.url, token, addrs: info.addrs }, null, 2) + '\n', { mode: 0o600 })
   await rename(temp, nodeFile)
+  const stopIdleCollector = startIdleCollector()
   let stopping: Promise<void> | undefined
   return {
     node,
@@ -76,6 +78,7 @@ export async function startDaemon (opts: DaemonOptions): Promise<RunningDaemon> 
     stop: async () => {
       stopping ??= (async () => {
         log('stopping: handing hosted rooms over')
+        stopIdleCollector()
         // The handovers start before anything else: removing node.json waits for the thread pool, and
         // closing the API can wait seconds for idle client connections.
         const handedOver = node.stop()

@@ -1,0 +1,40 @@
+import { describe, expect, it } from '@jest/globals'
+import { startIdleCollector } from '../../src/node/idle-gc.js'
+
+const sleep = async (ms: number): Promise<void> => { await new Promise(resolve => setTimeout(resolve, ms)) }
+
+describe('startIdleCollector', () => {
+  it('collects when the process is idle and RSS grew, and stops when told', async () => {
+    let runs = 0
+    const stop = startIdleCollector({ everyMs: 20, idleBelow: 1, growthBytes: -(2 ** 40), collect: () => { runs++ } })
+    await sleep(150)
+    stop()
+    // Any RSS counts as grown here: a tick after a collection measures the new floor, the next collects again.
+    expect(runs).toBeGreaterThanOrEqual(2)
+    const after = runs
+    await sleep(60)
+    expect(runs).toBe(after)
+  })
+
+  it('leaves a busy process alone', async () => {
+    let runs = 0
+    const stop = startIdleCollector({ everyMs: 20, idleBelow: 0, growthBytes: 0, collect: () => { runs++ } })
+    await sleep(100)
+    stop()
+    expect(runs).toBe(0)
+  })
+
+  it('leaves an idle process alone while RSS has not grown', async () => {
+    let runs = 0
+    const stop = startIdleCollector({ everyMs: 20, idleBelow: 1, growthBytes: 2 ** 40, collect: () => { runs++ } })
+    await sleep(100)
+    stop()
+    expect(runs).toBe(0)
+  })
+
+  it('runs a real full collection by default', async () => {
+    const stop = startIdleCollector({ everyMs: 20, idleBelow: 1, growthBytes: -(2 ** 40) })
+    await sleep(100)
+    stop()
+  })
+})
