@@ -1,8 +1,9 @@
 import { describe, expect, test } from '@jest/globals'
+import fc from 'fast-check'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { EntryType, type Entry, type InstallSnapshot } from '../../proto/raft.js'
-import { CHECKPOINT_EVERY, encodeCheckpoint, type Checkpoint } from '../../src/chat/checkpoint.js'
+import { CHECKPOINT_EVERY, encodeCheckpoint, mayHoldCheckpoint, type Checkpoint } from '../../src/chat/checkpoint.js'
 import { ChatProjection, encodeChatBody } from '../../src/chat/projection.js'
 import { encodeRecords } from '../../src/chat/snapshot.js'
 import { signSubmission, SubmissionSigner, SubmissionVerifier } from '../../src/crypto/submission.js'
@@ -194,4 +195,35 @@ describe('IncomingSnapshotCheck: history checkpoints vouch for records', () => {
     expect(refused).toBeLessThan(results.length - 1)
     expect(results[refused].reason).toMatch(/record 11 .*bad-signature/)
   })
+})
+
+describe('IncomingSnapshotCheck: no forgery passes, whatever the host does (property)', () => {
+  test('a snapshot passes exactly when none of its records is forged, for any chunking, electorate, forgeries and fake checkpoints', async () => {
+    const [host, other, third, self] = [await member(), await member(), await member(), await member()]
+    const genuine = roomLog(2600, [host, other, third], [host, other, third])
+    const checkpointIndexes = genuine.filter(e => e.submission != null && mayHoldCheckpoint(e.submission.payload)).map(e => e.index)
+    const messageIndexes = genuine.filter(e => e.submission != null && !mayHoldCheckpoint(e.submission.payload) && e.submission.sender !== host.id).map(e => e.index)
+    const electorates = [[host.id, other.id, third.id, self.id], [host.id, other.id, self.id], [host.id, self.id], [other.id, third.id], []]
+    fc.assert(fc.property(
+      fc.constantFrom(997, 16 * 1024, 64 * 1024, 256 * 1024),
+      fc.constantFrom(...electorates),
+      fc.uniqueArray(fc.constantFrom(...messageIndexes), { maxLength: 2 }),
+      // The host may also make up a checkpoint in another member's name, vouching for its forgery.
+      fc.option(fc.constantFrom(...checkpointIndexes), { nil: undefined }),
+      (chunkBytes, electorate, forgeAt, fakeCheckpointAt) => {
+        let entries = genuine
+        for (const index of forgeAt) entries = forged(entries, index, host)
+        if (fakeCheckpointAt != null) {
+          entries = entries.map(e => {
+            if (e.index !== fakeCheckpointAt || e.submission == null || e.submission.sender === host.id) return e
+            const unsigned = { ...e.submission, payload: encodeCheckpoint({ through: Math.floor((e.index - 1) / CHECKPOINT_EVERY) * CHECKPOINT_EVERY, digest: new Uint8Array(32).fill(9) }) }
+            return { ...e, submission: { ...unsigned, signature: host.signer.sign(ROOM, { ...unsigned, sender: host.id }) } }
+          })
+        }
+        const tampered = forgeAt.length > 0 || entries.some((e, i) => e !== genuine[i])
+        const results = transfer(newCheck({ electorate }), snapshotChunks(entries, chunkBytes), host.id)
+        expect(results.every(r => r.ok)).toBe(!tampered)
+      }
+    ), { numRuns: 25 })
+  }, 120_000)
 })
