@@ -17,6 +17,9 @@ COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 RUN ln -s /app/dist/src/cli/demes.js /usr/local/bin/demes && chmod +x /app/dist/src/cli/demes.js
 ENV DEMES_HOME=/data
+# As `npm start`: a 2 MiB young generation (V8's default grows to 16 MiB × 2 after a burst and keeps it
+# while the node is idle; docs/benchmarks.md, idle RSS).
+ENV NODE_OPTIONS=--max-semi-space-size=2
 VOLUME /data
 # libp2p (TCP). The HTTP API listens on the container's loopback only: use `docker exec <c> demes ...`.
 EXPOSE 4001
