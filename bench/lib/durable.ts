@@ -35,7 +35,7 @@ export function rssMiB (pid: number | undefined): number {
 }
 
 /** Sends up to `count` messages (stopping at `maxMs`) through the API of `senders`, `concurrency` requests in flight. */
-async function fill (cluster: Cluster, senders: Daemon[], count: number, size: number, concurrency: number, maxMs: number): Promise<{ accepted: number, perSec: number }> {
+export async function fill (cluster: Cluster, senders: Daemon[], count: number, size: number, concurrency: number, maxMs: number): Promise<{ accepted: number, perSec: number }> {
   const tag = freshTag('C')
   let next = 0
   let accepted = 0
