@@ -13,11 +13,10 @@
 // own. See docs/protocol.md §7.9.
 import { createHash, type Hash } from 'node:crypto'
 import { ChatBody } from '../../proto/chat.js'
+import type { ChainLink } from '../store/history.js'
 
 /** The chain has a link (and a voter attests) every this many log indexes. */
 export const CHECKPOINT_EVERY = 1000
-/** SHA-256. */
-export const DIGEST_BYTES = 32
 const CHAIN_DOMAIN = 'demes/history-chain/v1'
 
 /** The digest through index 0: bound to the room, so two rooms' chains never meet. */
@@ -25,10 +24,8 @@ export function chainStart (roomId: string): Uint8Array {
   return createHash('sha256').update(CHAIN_DOMAIN).update(new Uint8Array([0])).update(roomId).digest()
 }
 
-export interface Checkpoint {
-  through: number
-  digest: Uint8Array
-}
+/** A link of the chain: its digest through a boundary. Stored as the history's ChainLink; attested as a checkpoint. */
+export type Checkpoint = ChainLink
 
 /** Whether `index` ends a link of the chain (only such indexes are attested). */
 export function isBoundary (index: number): boolean {

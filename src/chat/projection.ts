@@ -1,8 +1,8 @@
 import { ChatBody } from '../../proto/chat.js'
 import { EntryType } from '../../proto/raft.js'
 import type { Entry } from '../../proto/raft.js'
-import { MAX_PAGE_LIMIT, type RoomHistory, type StoredMessage } from '../store/history.js'
-import { ChainHasher, chainStart, DIGEST_BYTES, type Checkpoint } from './checkpoint.js'
+import { CHAIN_DIGEST_BYTES, MAX_PAGE_LIMIT, type RoomHistory, type StoredMessage } from '../store/history.js'
+import { ChainHasher, chainStart, type Checkpoint } from './checkpoint.js'
 import { encodeRecords } from './snapshot.js'
 import { equals } from 'uint8arrays/equals'
 
@@ -38,7 +38,7 @@ export function decodeChatPayload (payload: Uint8Array): ChatPayload | null {
   }
   if (body.checkpoint == null) return { text: body.text }
   const { through, digest } = body.checkpoint
-  if (body.text !== '' || !Number.isSafeInteger(through) || through < 1 || digest.byteLength !== DIGEST_BYTES) return null
+  if (body.text !== '' || !Number.isSafeInteger(through) || through < 1 || digest.byteLength !== CHAIN_DIGEST_BYTES) return null
   return { checkpoint: { through, digest } }
 }
 

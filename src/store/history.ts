@@ -18,7 +18,7 @@ export interface ChainLink {
   digest: Uint8Array
 }
 
-/** A chain digest is a SHA-256. */
+/** A chain digest is a SHA-256 (src/chat/checkpoint.ts). */
 export const CHAIN_DIGEST_BYTES = 32
 
 /** A chain link to store must be whole and at or below the applied index it goes with. */
