@@ -228,6 +228,14 @@ describe('history checkpoints (src/chat/checkpoint.ts) between nodes', () => {
     const attested = (m: Member, by: Member): boolean => m.logs.some(line => line.includes(`member ${by.node.info().peerId} attests the history through ${next} as this node holds it`))
     await waitFor(() => attested(carol, alice2) && attested(carol, bob2) && attested(alice2, carol) && attested(bob2, alice2), 30_000)
     expect([alice, alice2, carol, bob2].flatMap(m => m.logs.filter(line => line.includes('differs')))).toEqual([])
+
+    // A new member knows no voters yet: the members its inviter introduced vouch for the history.
+    const dave = await startMember('dave', 'memory')
+    await dave.node.join(await carol.node.createInvite(roomId))
+    await waitFor(() => fullHistory(dave, roomId).length === fullHistory(carol, roomId).length, 30_000)
+    expect(fullHistory(dave, roomId)).toEqual(fullHistory(carol, roomId))
+    const daveInstalled = dave.logs.map(line => /had (\d+) records: (\d+) vouched for by checkpoints/.exec(line)).find(m => m != null)
+    expect(Number(daveInstalled?.[2])).toBeGreaterThanOrEqual(CHECKPOINT_EVERY)
   }, 120_000)
 })
 
