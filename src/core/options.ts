@@ -70,8 +70,8 @@ export const DEFAULT_LIMITS: Limits = {
  * Deliberately broken rules, for the simulator only: each must make the invariant checker fail,
  * which proves the checker can fail (CockroachDB's testing knobs).
  */
-export type BugKnob = 'vote-without-log-check' | 'commit-old-term-by-count' | 'no-submission-dedup' | 'snapshot-without-dedup' | 'install-stale-snapshot'
-export const BUG_KNOBS: readonly BugKnob[] = ['vote-without-log-check', 'commit-old-term-by-count', 'no-submission-dedup', 'snapshot-without-dedup', 'install-stale-snapshot']
+export type BugKnob = 'vote-without-log-check' | 'commit-old-term-by-count' | 'no-submission-dedup' | 'snapshot-without-dedup' | 'install-stale-snapshot' | 'continue-snapshot-any-offset'
+export const BUG_KNOBS: readonly BugKnob[] = ['vote-without-log-check', 'commit-old-term-by-count', 'no-submission-dedup', 'snapshot-without-dedup', 'install-stale-snapshot', 'continue-snapshot-any-offset']
 
 export interface CoreOptions {
   /** This member's peer id. */
@@ -96,6 +96,16 @@ export interface CoreOptions {
    * no snapshots leaves it out; the core then refuses InstallSnapshot ('no-snapshot-store').
    */
   snapshotSource?: SnapshotSource
+  /**
+   * The application promises that its snapshot data only grows: for any two snapshots S1 ≤ S2 of the
+   * room, whoever took them, data(S2) = data(S1) followed by more bytes (an append-only chat history
+   * encoded as a pure function of the committed entries). The core then continues a transfer across a
+   * newer snapshot (host: the next chunks come from the newer one at the same offset; member: a chunk
+   * of a snapshot at least as new, at exactly the offset received so far, continues the reception
+   * under the newer label) and resumes a reception the store kept across a restart
+   * (DurableState.incomingSnapshot). Without it a newer snapshot restarts a transfer from offset 0.
+   */
+  snapshotsAppendOnly?: boolean
 }
 
 export function coreOptions (id: string, rng: Rng, overrides: Partial<Omit<CoreOptions, 'id' | 'rng'>> = {}): CoreOptions {

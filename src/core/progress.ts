@@ -81,6 +81,15 @@ export class Progress {
     this.inflight.length = 0
   }
 
+  /**
+   * Append-only snapshots: the host's snapshot is now a newer one, whose data starts with the data of
+   * the one being sent, so the transfer goes on with it from the same offset (nothing in flight).
+   */
+  continueWith (index: number, term: number): void {
+    this.snapshotIndex = index
+    this.snapshotTerm = term
+  }
+
   onChunkSent (round: number, end: number): void {
     this.chunkRound = round
     this.snapshotSentEnd = Math.max(this.snapshotSentEnd, end)

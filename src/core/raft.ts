@@ -72,7 +72,11 @@ export class RaftCore {
   /** When the latest configuration committed (host only): bounds how long removed members are still served. */
   private configCommittedAt = 0
   private readonly probeSentAt = new Map<number, number>()
-  /** Follower: the snapshot being received from the host, and the bytes of it received in order (volatile: a restart starts over). */
+  /**
+   * Follower: the snapshot being received, who sends it in which term, and the bytes of it received
+   * in order. Volatile unless snapshots are append-only: then it is restored from the store after a
+   * restart (`from` empty) and kept across a change of host.
+   */
   private incomingSnapshot: { from: string, term: number, index: number, snapshotTerm: number, offset: number } | null = null
 
   // Output waiting for the next ready().
@@ -105,6 +109,11 @@ export class RaftCore {
     this.outbox = (durable?.outbox ?? []).filter(s => s.seq > ownCommitted)
     // Never reuse a seq, even if the hard state lagged the outbox or the log.
     this.lastSeq = Math.max(hard.lastSeq, this.outbox.at(-1)?.seq ?? 0, this.log.lastSeq(this.id))
+    const incoming = durable?.incomingSnapshot
+    if (opts.snapshotsAppendOnly === true && incoming != null && incoming.size > 0) {
+      // The store kept a partial reception: a chunk of it or of a newer snapshot at `size` continues it.
+      this.incomingSnapshot = { from: '', term: 0, index: incoming.index, snapshotTerm: incoming.term, offset: incoming.size }
+    }
     this.resetElectionTimer()
     this.resendDeadline = now + opts.timing.resendIntervalMs
   }
@@ -473,7 +482,8 @@ export class RaftCore {
     this.leader = leader
     this.leaderTerm = this.term
     // A snapshot being received from the previous host is abandoned; the new one starts from offset 0.
-    this.incomingSnapshot = null
+    // Append-only snapshots keep it: any host's snapshot at least as new continues its bytes.
+    if (this.opts.snapshotsAppendOnly !== true) this.incomingSnapshot = null
     this.events.push({ type: 'leader', leader, term: this.term })
     if (leader != null && leader !== this.id) {
       // A new host: send it everything still pending (it deduplicates what it already has).
@@ -658,8 +668,10 @@ export class RaftCore {
    * Raft §7 InstallSnapshot, in chunks. The data must arrive in offset order from 0 (each accepted
    * chunk goes to the store in Ready.snapshotChunks); the last chunk carries the metadata and
    * installs. Every chunk is answered with the offset wanted next, so the host resumes after a loss
-   * and starts over after a restart or a change of host. A snapshot the commit index already covers
-   * is acknowledged and ignored: committed state is never replaced.
+   * and starts over after a restart or a change of host (with append-only snapshots, a newer
+   * snapshot's chunk at the offset received so far continues the reception, also after a restart).
+   * A snapshot the commit index already covers is acknowledged and ignored: committed state is never
+   * replaced.
    */
   private handleInstallSnapshot (from: string, is: InstallSnapshot): void {
     const respond = (nextOffset: number, matchIndex: number): void => this.send(from, { snapshotResponse: { index: is.index, term: is.term, nextOffset, matchIndex } })
@@ -675,7 +687,19 @@ export class RaftCore {
     }
     const incoming = this.incomingSnapshot
     const same = incoming != null && incoming.from === from && incoming.term === this.term && incoming.index === is.index && incoming.snapshotTerm === is.term
-    if (incoming == null || !same) {
+    // Append-only snapshots: the data of a snapshot at least as new starts with the bytes received so
+    // far, whichever host sent them, so a chunk of it past offset 0 continues them (relabelled).
+    // Offset 0 still starts over: a host that begins a transfer knows nothing of what is held here.
+    const extending = !same && is.offset !== 0 && incoming != null && this.opts.snapshotsAppendOnly === true &&
+      is.index >= incoming.index && is.term >= incoming.snapshotTerm
+    if (extending) {
+      if (is.offset !== incoming.offset && !this.opts.bugs.has('continue-snapshot-any-offset')) {
+        this.reject(from, 'snapshot-out-of-order', `offset ${is.offset} of snapshot ${is.index}, which continues snapshot ${incoming.index} at ${incoming.offset}`)
+        respond(incoming.offset, 0)
+        return
+      }
+      this.incomingSnapshot = { from, term: this.term, index: is.index, snapshotTerm: is.term, offset: incoming.offset }
+    } else if (incoming == null || !same) {
       if (is.offset !== 0) {
         this.reject(from, 'snapshot-out-of-order', `offset ${is.offset} of snapshot ${is.index}, which is not being received`)
         respond(0, 0)
@@ -692,7 +716,8 @@ export class RaftCore {
       return
     }
     const receiving = this.incomingSnapshot as NonNullable<RaftCore['incomingSnapshot']>
-    this.snapshotChunks.push({ index: is.index, term: is.term, offset: is.offset, data: is.data })
+    // (receiving.offset is is.offset, except under the knob continue-snapshot-any-offset.)
+    this.snapshotChunks.push({ index: is.index, term: is.term, offset: receiving.offset, data: is.data })
     // The host compacted only committed entries: its commit index is at least the snapshot's, which
     // shows a member catching up by snapshot its progress as AppendEntries would (status()).
     this.hostCommitIndex = Math.max(this.hostCommitIndex, is.index)
@@ -818,7 +843,8 @@ export class RaftCore {
     }
     const current = pr.state === 'snapshot' && pr.snapshotIndex === sr.index && pr.snapshotTerm === sr.term
     if (sr.matchIndex > 0) {
-      if (current) pr.onChunkAcked(pr.snapshotOffset)
+      // That transfer is over: a newer snapshot, if the member still needs one, is sent from offset 0.
+      if (current) pr.onChunkAcked(0)
       const advanced = pr.maybeUpdate(sr.matchIndex)
       if (pr.state === 'snapshot' && pr.match >= this.log.snapshot().index) pr.becomeProbe()
       if (advanced && !this.onMatchAdvanced(from, pr)) return
@@ -826,12 +852,23 @@ export class RaftCore {
       return
     }
     if (!current) return
-    if (sr.nextOffset > pr.snapshotSentEnd) {
+    if (sr.nextOffset > pr.snapshotSentEnd && !this.holdsSnapshotBytes(sr.nextOffset)) {
       this.reject(from, 'malformed', `wants offset ${sr.nextOffset} beyond the ${pr.snapshotSentEnd} bytes sent`)
       return
     }
     pr.onChunkAcked(sr.nextOffset)
     this.sendAppend(from)
+  }
+
+  /**
+   * Append-only snapshots: a member may hold bytes from an earlier transfer (another host's, or one
+   * it kept across a restart), which are a prefix of this host's snapshot as long as they are not
+   * longer than it.
+   */
+  private holdsSnapshotBytes (offset: number): boolean {
+    if (this.opts.snapshotsAppendOnly !== true) return false
+    const size = this.opts.snapshotSource?.read(this.log.snapshot().index, 0, 0)?.size
+    return size != null && offset <= size
   }
 
   private handleHeartbeatResponse (from: string, pr: Progress, hr: NonNullable<RaftMessage['heartbeatResponse']>): void {
@@ -1073,14 +1110,21 @@ export class RaftCore {
   /**
    * Sends the next chunk of the stored snapshot (one chunk in flight per member, at most
    * maxSnapshotChunkBytes). A newer snapshot than the one being sent restarts the transfer from
-   * offset 0: the store keeps only the latest. If the source has no data for it yet (the Ready that
-   * compacted is not stored yet) nothing is sent; the next heartbeat response retries.
+   * offset 0 (the store keeps only the latest) — unless snapshots are append-only: the newer data
+   * starts with the older, so the transfer continues with it at the same offset. If the source has
+   * no data for it yet (the Ready that compacted is not stored yet) nothing is sent; the next
+   * heartbeat response retries.
    */
   private sendSnapshotChunk (to: string, pr: Progress): void {
     const snap = this.log.snapshot()
     if (pr.state !== 'snapshot' || pr.snapshotIndex !== snap.index || pr.snapshotTerm !== snap.term) {
-      pr.becomeSnapshot(snap.index, snap.term)
-      this.events.push({ type: 'snapshot', state: 'sending', index: snap.index, peer: to })
+      if (pr.state === 'snapshot' && this.opts.snapshotsAppendOnly === true && pr.snapshotOffset > 0 &&
+        snap.index > pr.snapshotIndex && snap.term >= pr.snapshotTerm) {
+        pr.continueWith(snap.index, snap.term)
+      } else {
+        pr.becomeSnapshot(snap.index, snap.term)
+      }
+      this.events.push({ type: 'snapshot', state: 'sending', index: snap.index, peer: to, offset: pr.snapshotOffset })
     }
     const maxBytes = this.opts.limits.maxSnapshotChunkBytes
     const read = this.opts.snapshotSource?.read(snap.index, pr.snapshotOffset, maxBytes)

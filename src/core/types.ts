@@ -23,16 +23,21 @@ export type CoreEvent =
   | { type: 'transfer', state: 'started' | 'aborted', target: string }
   | { type: 'rejected', from: string, reason: RejectReason, detail?: string }
   /**
-   * Snapshots: `compacted` (compact() took one), `sending` (the host starts, or restarts from offset 0,
-   * sending its snapshot to `peer`), `installed` (this member replaced its log prefix with one from `peer`).
+   * Snapshots: `compacted` (compact() took one), `sending` (the host starts sending its snapshot to
+   * `peer` at `offset` 0, or, with append-only snapshots, continues a transfer of an older one with
+   * this newer one at `offset`), `installed` (this member replaced its log prefix with one from `peer`).
    */
-  | { type: 'snapshot', state: 'compacted' | 'sending' | 'installed', index: number, peer?: string }
+  | { type: 'snapshot', state: 'compacted' | 'sending' | 'installed', index: number, peer?: string, offset?: number }
 
 /** One received piece of a snapshot's data, to be stored and assembled in offset order. */
 export interface SnapshotChunk {
   index: number
   term: number
-  /** 0 starts a new assembly (anything partially received before is discarded). */
+  /**
+   * 0 starts a new assembly (anything partially received before is discarded). Any other offset is
+   * exactly the size assembled so far, and index/term are those of the assembly or (append-only
+   * snapshots) at least as high: the assembly continues under the newer label.
+   */
   offset: number
   data: Uint8Array
 }
@@ -104,6 +109,12 @@ export interface DurableState {
   outbox: Submission[]
   /** Index of the last entry the chat state already applied (entries up to here are not re-emitted). */
   applied?: number
+  /**
+   * A snapshot partially received before the restart: its label and the bytes stored so far (in
+   * offset order from 0). Used only with CoreOptions.snapshotsAppendOnly: the reception continues at
+   * `size` instead of starting over.
+   */
+  incomingSnapshot?: { index: number, term: number, size: number }
 }
 
 export type ProposeResult = { ok: true, seq: number } | { ok: false, reason: 'outbox-full' | 'oversize-payload' }

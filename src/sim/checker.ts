@@ -1,7 +1,7 @@
 import { EntryType } from '../../proto/raft.js'
 import type { Entry, SnapshotMeta } from '../../proto/raft.js'
 import type { Ready } from '../core/types.js'
-import { decodeSnapshot, digest } from './app.js'
+import { decodeSnapshot, digest, encodeSnapshot } from './app.js'
 import type { ReadyObserver, SimCluster, SimNode } from './cluster.js'
 
 export interface Violation {
@@ -34,6 +34,14 @@ export class InvariantChecker implements ReadyObserver {
   installs = 0
   /** Snapshot transfers to a member that a new host started while another host's transfer to it was unfinished. */
   transfersTakenOver = 0
+  /** Statistics: transfers a host continued with a newer snapshot at the offset reached (append-only snapshots). */
+  transfersContinued = 0
+  /** Statistics: chunks that continued a member's reception under a newer snapshot's label. */
+  receptionsRelabelled = 0
+  /** Statistics: receptions a member continued after a restart (its first chunk past offset 0). */
+  receptionsResumed = 0
+  /** Member -> the label of its last stored chunk, in which incarnation. */
+  private readonly receiving = new Map<string, { incarnation: number, index: number, term: number }>()
   /** Member -> the host whose snapshot transfer to it has not ended in an install yet. */
   private readonly openTransfers = new Map<string, string>()
 
@@ -44,6 +52,7 @@ export class InvariantChecker implements ReadyObserver {
 
     for (const event of rd.events) {
       if (event.type === 'snapshot' && event.peer != null) this.noteTransfer(node.id, event.state, event.peer)
+      if (event.type === 'snapshot' && event.state === 'sending' && (event.offset ?? 0) > 0) this.transfersContinued++
       if (event.type !== 'role' || event.role !== 'leader') continue
       this.elections++
       const previous = this.hosts.get(event.term)
@@ -79,6 +88,8 @@ export class InvariantChecker implements ReadyObserver {
       if (inFlight > 1) fail('one-config-change', `host ${node.id} has ${inFlight} uncommitted configuration entries`)
     }
 
+    if (rd.snapshotChunks != null && rd.snapshotChunks.length > 0) this.checkReception(node, rd.snapshotChunks, fail)
+
     let state = this.applied.get(node.id)
     if (state == null || state.incarnation !== node.incarnation) {
       // A (re)started member: its application state is the stored snapshot, nothing else yet.
@@ -106,6 +117,32 @@ export class InvariantChecker implements ReadyObserver {
     if (last !== state.index || (last > 0 && node.app[last - 1] !== this.committedDigests[last - 1])) {
       fail('app-state', `${node.id}'s application holds ${last} entries (last ${node.app[last - 1]}), it applied through ${state.index}`)
     }
+  }
+
+  /**
+   * The bytes a member assembled of a snapshot being received (relabelled, resumed after a restart or
+   * not) must be a prefix of the data of the committed entries through its label.
+   */
+  private checkReception (node: SimNode, chunks: NonNullable<Ready['snapshotChunks']>, fail: (invariant: string, detail: string) => void): void {
+    for (const chunk of chunks) {
+      if (chunk.offset === 0) continue
+      const previous = this.receiving.get(node.id)
+      if (previous == null || previous.incarnation !== node.incarnation) this.receptionsResumed++
+      else if (previous.index !== chunk.index || previous.term !== chunk.term) this.receptionsRelabelled++
+    }
+    const last = chunks[chunks.length - 1]
+    this.receiving.set(node.id, { incarnation: node.incarnation, index: last.index, term: last.term })
+    const incoming = node.durable.incomingSnapshot()
+    if (incoming == null) return // installed in this very Ready: checked as an install
+    if (incoming.index > this.committed.length || this.committed[incoming.index - 1].term !== incoming.term) {
+      fail('snapshot-reception', `${node.id} receives snapshot ${incoming.index}/${incoming.term}, which is not a committed entry`)
+      return
+    }
+    const expected = encodeSnapshot(this.committedDigests, incoming.index)
+    const data = incoming.data
+    let same = data.byteLength <= expected.byteLength
+    for (let i = 0; same && i < data.byteLength; i++) same = data[i] === expected[i]
+    if (!same) fail('snapshot-reception', `${node.id}'s ${data.byteLength} bytes received of snapshot ${incoming.index} are not a prefix of its data`)
   }
 
   /** Statistics only: how often a change of host interrupted a snapshot transfer. */

@@ -140,6 +140,9 @@ async function simulate (args: Args): Promise<number> {
     elections: results.reduce((n, r) => n + r.elections, 0),
     compactions: results.reduce((n, r) => n + r.compactions, 0),
     installs: results.reduce((n, r) => n + r.installs, 0),
+    transfersContinued: results.reduce((n, r) => n + r.transfersContinued, 0),
+    receptionsRelabelled: results.reduce((n, r) => n + r.receptionsRelabelled, 0),
+    receptionsResumed: results.reduce((n, r) => n + r.receptionsResumed, 0),
     stepCrashes: results.reduce((n, r) => n + r.stepCrashes, 0),
     virtualMs: results.reduce((n, r) => n + r.virtualMs, 0),
     elapsedMs
@@ -148,7 +151,7 @@ async function simulate (args: Args): Promise<number> {
     console.log(JSON.stringify(summary))
   } else {
     if (process.stdout.isTTY) process.stdout.write('\n')
-    console.log(`${summary.seeds} seeds, ${summary.failedSeeds.length} failed, ${summary.violations} violations; ${summary.steps} steps, ${summary.elections} elections, ${summary.committedEntries} committed entries, ${summary.compactions} compactions, ${summary.installs} snapshot installs, ${summary.stepCrashes} crashes at a driver step, ${(summary.virtualMs / 1000).toFixed(0)} s virtual in ${(elapsedMs / 1000).toFixed(1)} s`)
+    console.log(`${summary.seeds} seeds, ${summary.failedSeeds.length} failed, ${summary.violations} violations; ${summary.steps} steps, ${summary.elections} elections, ${summary.committedEntries} committed entries, ${summary.compactions} compactions, ${summary.installs} snapshot installs (${summary.transfersContinued} transfers continued with a newer snapshot, ${summary.receptionsRelabelled} chunks relabelling a reception, ${summary.receptionsResumed} receptions resumed after a restart), ${summary.stepCrashes} crashes at a driver step, ${(summary.virtualMs / 1000).toFixed(0)} s virtual in ${(elapsedMs / 1000).toFixed(1)} s`)
   }
   // With an injected bug the run succeeds when the checker catches it.
   const caught = summary.violations > 0

@@ -29,6 +29,10 @@ export interface SeedResult {
   /** Snapshots taken (compact) and installed from a host, over all members. */
   compactions: number
   installs: number
+  /** Snapshot transfers continued with a newer snapshot (host), receptions relabelled to one and resumed after a restart (members). */
+  transfersContinued: number
+  receptionsRelabelled: number
+  receptionsResumed: number
   /** Crashes injected at a random step of the driver contract (before/after persist, mid-send, after send/apply). */
   stepCrashes: number
   virtualMs: number
@@ -64,12 +68,15 @@ export function runSeed (opts: SeedOptions): SeedResult {
   // Log compaction in most runs: every member compacts at a random applied index once it applied
   // this many entries beyond its snapshot, so lagging and restarted members need snapshots.
   const compactEvery = rng.float() < 0.75 ? pick(rng, [3, 8, 20, 60]) : undefined
+  // The simulated application's snapshot data only grows (app.ts), so most runs tell the core, which
+  // then continues transfers across newer snapshots and restarts; the rest keep the restart-from-0 path.
+  const snapshotsAppendOnly = seededRng(subSeed(opts.seed, 'append-only-snapshots')).float() < 0.75
   const bugs = new Set<BugKnob>(opts.bug != null ? [opts.bug] : [])
   const checker = new InvariantChecker()
   const cluster = new SimCluster({
     seed: opts.seed,
     voters,
-    core: () => ({ timing: TIMING_PROFILES[profile], succession, limits, bugs }),
+    core: () => ({ timing: TIMING_PROFILES[profile], succession, limits, bugs, snapshotsAppendOnly }),
     link: randomLink(rng),
     wire: opts.wire,
     observers: [checker],
@@ -186,6 +193,9 @@ export function runSeed (opts: SeedOptions): SeedResult {
     elections: checker.elections,
     compactions: checker.compactions,
     installs: checker.installs,
+    transfersContinued: checker.transfersContinued,
+    receptionsRelabelled: checker.receptionsRelabelled,
+    receptionsResumed: checker.receptionsResumed,
     stepCrashes,
     virtualMs: Math.round(cluster.time)
   }

@@ -65,7 +65,14 @@ export class MemoryStore implements RoomStore, SnapshotSource {
   load (): DurableState {
     const state: DurableState = { hardState: { ...this.hardState }, entries: [...this.entries], outbox: [...this.outbox] }
     if (this.snapshot != null) state.snapshot = this.snapshot.meta
+    if (this.incoming != null) state.incomingSnapshot = { index: this.incoming.index, term: this.incoming.term, size: this.incoming.size }
     return state
+  }
+
+  /** The snapshot being received: its label and the bytes assembled so far (the simulator's checker). */
+  incomingSnapshot (): { index: number, term: number, data: Uint8Array } | undefined {
+    const incoming = this.incoming
+    return incoming == null ? undefined : { index: incoming.index, term: incoming.term, data: concat(incoming.chunks, incoming.size) }
   }
 
   /** SnapshotSource: a piece of the stored snapshot's data, if the stored snapshot ends at `index`. */
@@ -75,13 +82,18 @@ export class MemoryStore implements RoomStore, SnapshotSource {
     return { data: snapshot.data.subarray(offset, offset + maxBytes), size: snapshot.data.byteLength }
   }
 
-  /** Offset 0 starts a new assembly; any other chunk must continue the one being assembled. */
+  /**
+   * Offset 0 starts a new assembly; any other chunk must continue the one being assembled at its end,
+   * with the same label or a newer one (append-only snapshots: the assembly is relabelled).
+   */
   private receiveChunk (chunk: SnapshotChunk): void {
     if (chunk.offset === 0) this.incoming = { index: chunk.index, term: chunk.term, chunks: [], size: 0 }
     const incoming = this.incoming
-    if (incoming == null || incoming.index !== chunk.index || incoming.term !== chunk.term || incoming.size !== chunk.offset) {
+    if (incoming == null || chunk.index < incoming.index || chunk.term < incoming.term || incoming.size !== chunk.offset) {
       throw new Error(`snapshot chunk ${chunk.index}/${chunk.term}@${chunk.offset} does not continue what was received`)
     }
+    incoming.index = chunk.index
+    incoming.term = chunk.term
     incoming.chunks.push(chunk.data.slice())
     incoming.size += chunk.data.byteLength
   }

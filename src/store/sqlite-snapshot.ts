@@ -121,6 +121,14 @@ export class SnapshotRows {
     return meta
   }
 
+  /** The snapshot partially received (label and bytes stored), its segments checked; undefined if none. */
+  loadIncoming (): { index: number, term: number, size: number } | undefined {
+    const incoming = this.incomingRow()
+    if (incoming == null) return undefined
+    this.checkLayout(incoming, 'the snapshot being received')
+    return { index: incoming.idx, term: incoming.term, size: incoming.size }
+  }
+
   /** The stored snapshot's index (0: none), for the log checks. */
   storedIndex (): number {
     const row = this.stmts.stored.get(this.roomId) as Record<string, unknown> | undefined
@@ -138,7 +146,10 @@ export class SnapshotRows {
     return { data: this.readRange(stored, offset, to), size: stored.size }
   }
 
-  /** Stores the chunks received from the host: offset 0 starts a new generation, any other chunk continues it. */
+  /**
+   * Stores the chunks received from the host: offset 0 starts a new generation, any other chunk
+   * continues it at its end, with the same label or a newer one (append-only snapshots: relabelled).
+   */
   receive (chunk: SnapshotChunk): void {
     let incoming: SnapshotRow
     if (chunk.offset === 0) {
@@ -147,10 +158,10 @@ export class SnapshotRows {
       incoming = { idx: chunk.index, term: chunk.term, gen: this.nextGen(), size: 0 }
     } else {
       const old = this.incomingRow()
-      if (old == null || old.idx !== chunk.index || old.term !== chunk.term || old.size !== chunk.offset) {
+      if (old == null || chunk.index < old.idx || chunk.term < old.term || old.size !== chunk.offset) {
         throw new Error(`room ${this.roomId}: snapshot chunk ${chunk.index}/${chunk.term}@${chunk.offset} does not continue what was received`)
       }
-      incoming = old
+      incoming = { ...old, idx: chunk.index, term: chunk.term }
     }
     incoming.size = this.appendSegments(incoming.gen, incoming.size, chunk.data)
     this.stmts.upsertIncoming.run(this.roomId, incoming.idx, incoming.term, incoming.gen, incoming.size)

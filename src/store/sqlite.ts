@@ -348,6 +348,8 @@ export class SqliteRoomStore implements RoomStore {
     }
     const state: DurableState = { hardState, entries, outbox }
     if (snapshot != null) state.snapshot = snapshot
+    const incoming = this.snapshots.loadIncoming()
+    if (incoming != null) state.incomingSnapshot = incoming
     return state
   }
 

@@ -45,6 +45,9 @@ function reasons (rd: Ready): RejectReason[] {
 const identity = (e: Entry): string => e.submission != null ? `${e.submission.sender}#${e.submission.seq}` : `${e.type}@${e.term}`
 const encodeApp = (app: string[]): Uint8Array => new TextEncoder().encode(JSON.stringify(app))
 const decodeApp = (data: Uint8Array): string[] => JSON.parse(new TextDecoder().decode(data)) as string[]
+/** With snapshotsAppendOnly: one identity per line, so a newer snapshot's data starts with an older one's. */
+const encodeLines = (app: string[]): Uint8Array => new TextEncoder().encode(app.join('\n'))
+const decodeLines = (data: Uint8Array): string[] => { const text = new TextDecoder().decode(data); return text === '' ? [] : text.split('\n') }
 
 /** One member: its core, the MemoryStore it persists to (also its snapshot source) and its application state. */
 class Member {
@@ -60,8 +63,12 @@ class Member {
   private boot (now: number): RaftCore {
     const core = new RaftCore(coreOptions(this.id, seededRng(7), { timing: TIMING, succession: 'randomized', snapshotSource: this.store, ...this.overrides }), this.store.load(), now)
     // The application restarts from the stored snapshot, then the core re-emits the committed tail.
-    this.app = this.store.snapshot != null && this.tracksApp ? decodeApp(this.store.snapshot.data) : []
+    this.app = this.store.snapshot != null && this.tracksApp ? this.decode(this.store.snapshot.data) : []
     return core
+  }
+
+  private decode (data: Uint8Array): string[] {
+    return this.overrides.snapshotsAppendOnly === true ? decodeLines(data) : decodeApp(data)
   }
 
   restart (now: number): void {
@@ -77,7 +84,7 @@ class Member {
       this.outputs.push(rd)
       messages.push(...rd.messages)
       if (!this.tracksApp) { this.core.advance(); continue }
-      if (rd.snapshot?.install === true) this.app = decodeApp(this.store.snapshot?.data as Uint8Array)
+      if (rd.snapshot?.install === true) this.app = this.decode(this.store.snapshot?.data as Uint8Array)
       for (const entry of rd.committed) {
         expect(entry.index).toBe(this.app.length + 1)
         this.app.push(identity(entry))
@@ -89,7 +96,8 @@ class Member {
 
   compact (): void {
     const applied = this.app.length
-    expect(this.core.compact(applied, encodeApp(this.app))).toMatchObject({ ok: true })
+    const data = this.overrides.snapshotsAppendOnly === true ? encodeLines(this.app) : encodeApp(this.app)
+    expect(this.core.compact(applied, data)).toMatchObject({ ok: true })
     this.drain()
   }
 
@@ -317,7 +325,7 @@ describe('InstallSnapshot: the host sends its snapshot in chunks to a member tha
     expect(a.core.progressOf('c')).toMatchObject({ state: 'replicate', match: a.core.status().lastIndex })
     const events = c.outputs.flatMap(rd => rd.events)
     expect(events).toContainEqual({ type: 'snapshot', state: 'installed', index: 14, peer: 'a' })
-    expect(a.outputs.flatMap(rd => rd.events)).toContainEqual({ type: 'snapshot', state: 'sending', index: 14, peer: 'c' })
+    expect(a.outputs.flatMap(rd => rd.events)).toContainEqual({ type: 'snapshot', state: 'sending', index: 14, peer: 'c', offset: 0 })
   })
 
   test('lost chunks and lost answers: the host resends from the acknowledged offset after the next heartbeat round', () => {
@@ -418,6 +426,77 @@ describe('InstallSnapshot: the host sends its snapshot in chunks to a member tha
     const restarts = chunks(net, 'c').filter(ch => ch.offset === 0).map(ch => ch.index)
     expect(restarts).toContain(14)
     expect(restarts).toContain(newer)
+  })
+
+  test('append-only snapshots: a newer snapshot on the host continues the transfer at the offset reached, not from 0', () => {
+    const net = compactedRoom(12, 16, { snapshotsAppendOnly: true })
+    const a = net.member('a')
+    const c = net.member('c')
+    // c gets three chunks of the first snapshot (48 bytes), then chunks are lost...
+    let delivered = 0
+    net.drop = m => m.installSnapshot != null && ++delivered > 3
+    net.down.delete('c')
+    net.run(10)
+    expect(c.core.snapshot().index).toBe(0)
+    expect(c.store.load().incomingSnapshot).toEqual({ index: 14, term: 2, size: 48 })
+    // ... while the host commits more and compacts twice.
+    for (const text of ['more', 'and more']) {
+      net.member('b').core.propose(new TextEncoder().encode(text), net.now)
+      net.run(10)
+      a.take()
+      a.compact()
+    }
+    net.drop = () => false
+    const newer = a.core.snapshot().index
+    expect(newer).toBe(16)
+    net.run(200)
+    expect(c.core.snapshot()).toEqual(a.core.snapshot())
+    expect(c.store.snapshot?.data).toEqual(a.store.snapshot?.data)
+    expect(c.app).toEqual(a.app)
+    // Only the first snapshot ever started at 0; the newest continued at 48, and each offset was
+    // delivered once (no byte of the first 48 was sent again).
+    const sent = chunks(net, 'c')
+    expect(sent.filter(ch => ch.offset === 0).map(ch => ch.index)).toEqual([14])
+    const ofNewest = sent.filter(ch => ch.index === newer)
+    expect(ofNewest[0].offset).toBe(48)
+    expect(ofNewest.map(ch => ch.offset)).toEqual(ofNewest.map((_, k) => 48 + k * 16))
+    expect(a.outputs.flatMap(rd => rd.events)).toContainEqual({ type: 'snapshot', state: 'sending', index: newer, peer: 'c', offset: 48 })
+    // The member relabelled its reception: the chunks it stored carry the newer label from 48 on.
+    const stored = c.outputs.flatMap(rd => rd.snapshotChunks ?? [])
+    expect(stored.map(ch => [ch.index, ch.offset])).toEqual([[14, 0], [14, 16], [14, 32], ...ofNewest.map(ch => [newer, ch.offset])])
+  })
+
+  test('append-only snapshots: a member that restarts mid-transfer keeps what it stored; the host resumes there, also with a newer snapshot', () => {
+    const net = compactedRoom(12, 16, { snapshotsAppendOnly: true })
+    const a = net.member('a')
+    const c = net.member('c')
+    // c stores four chunks (64 bytes); its answer to the fourth is lost, and it crashes.
+    let delivered = 0
+    net.drop = m => (m.installSnapshot != null && ++delivered > 4) || (m.snapshotResponse != null && m.snapshotResponse.nextOffset === 64)
+    net.down.delete('c')
+    net.run(10)
+    net.down.add('c')
+    expect(c.store.load().incomingSnapshot).toEqual({ index: 14, term: 2, size: 64 })
+    expect(a.core.progressOf('c')?.state).toBe('snapshot')
+    net.member('b').core.propose(new TextEncoder().encode('more'), net.now)
+    net.run(10)
+    a.take()
+    a.compact()
+    const newer = a.core.snapshot().index
+    c.restart(net.now)
+    net.drop = () => false
+    net.down.delete('c')
+    const before = chunks(net, 'c').length
+    net.run(200)
+    expect(c.core.snapshot()).toEqual(a.core.snapshot())
+    expect(c.app).toEqual(a.app)
+    // After the restart the host went on at 48 (the answer to 48 was lost): c answered 64, and the
+    // transfer continued there with the newer snapshot; nothing was sent from 0 again.
+    const after = chunks(net, 'c').slice(before)
+    expect(after.map(ch => [ch.index, ch.offset]).slice(0, 2)).toEqual([[newer, 48], [newer, 64]])
+    expect(after.every(ch => ch.offset >= 48)).toBe(true)
+    const answered = net.delivered.filter(m => m.snapshotResponse != null && m.from === 'c').map(m => m.snapshotResponse?.nextOffset)
+    expect(answered).toContain(64)
   })
 
   test('a source with no data for the snapshot yet sends nothing; the transfer starts once the store has it', () => {
@@ -529,6 +608,66 @@ describe('InstallSnapshot: the member\'s side', () => {
     // A host that starts the same snapshot over is told to resume at the offset already held.
     expect(answers(rds)).toEqual([[0, 0], [4, 0], [4, 0], [4, 0], [8, 0]])
     expect(rds.flatMap(rd => rd.snapshotChunks ?? []).map(ch => ch.offset)).toEqual([0, 4])
+  })
+
+  test('append-only snapshots: a chunk of a newer snapshot at the offset received continues the reception under its label; elsewhere it is refused with that offset', () => {
+    const c = member({ snapshotsAppendOnly: true })
+    c.core.step(install(2, chunk(0, bytes(8, 7))), 1)
+    // A newer snapshot (8/2) at another offset: refused, told where to go on.
+    c.core.step(install(2, chunk(12, bytes(4), false, null, 8, 2)), 1)
+    // At 8: it continues, relabelled.
+    c.core.step(install(2, chunk(8, bytes(4, 8), false, null, 8, 2)), 1)
+    // The older snapshot no longer continues it (and restarting it at 0 from the same host is stale).
+    c.core.step(install(2, chunk(12, bytes(4), false, null, 6, 2)), 1)
+    c.core.step(install(2, chunk(0, bytes(4), false, null, 6, 2)), 1)
+    const newer = { ...META, index: 8 }
+    c.core.step(install(2, chunk(12, bytes(2, 9), true, newer, 8, 2)), 1)
+    const rds = c.take()
+    expect(rds.flatMap(reasons)).toEqual(['snapshot-out-of-order', 'snapshot-out-of-order', 'stale-snapshot'])
+    expect(answers(rds)).toEqual([[8, 0], [8, 0], [12, 0], [0, 0], [14, 8]])
+    expect(rds.flatMap(rd => rd.snapshotChunks ?? []).map(ch => [ch.index, ch.offset])).toEqual([[6, 0], [8, 8], [8, 12]])
+    expect(c.store.snapshot?.meta).toEqual(newer)
+    expect(c.store.snapshot?.data).toEqual(new Uint8Array([...bytes(8, 7), ...bytes(4, 8), ...bytes(2, 9)]))
+    expect(c.core.status()).toMatchObject({ commitIndex: 8, snapshotIndex: 8 })
+  })
+
+  test('without append-only snapshots a newer snapshot is no continuation: it must start at 0', () => {
+    const c = member()
+    c.core.step(install(2, chunk(0, bytes(8, 7))), 1)
+    c.core.step(install(2, chunk(8, bytes(4, 8), false, null, 8, 2)), 1)
+    const rds = c.take()
+    expect(rds.flatMap(reasons)).toEqual(['snapshot-out-of-order'])
+    expect(answers(rds)).toEqual([[8, 0], [0, 0]])
+  })
+
+  test('append-only snapshots: a reception stored before a restart continues at its size, from any host; a newer index with an older term does not', () => {
+    const c = member({ snapshotsAppendOnly: true })
+    c.core.step(install(2, chunk(0, bytes(8, 7))), 1)
+    c.take()
+    c.restart(2)
+    // The host (b now, term 3) is further on: told to go back to what is stored.
+    c.core.step(install(3, chunk(12, bytes(4), false, null, 7, 3), 'b'), 3)
+    // An index above with a term below the reception's is not a continuation.
+    c.core.step({ term: 3, from: 'b', to: 'c', installSnapshot: chunk(8, bytes(4), false, null, 9, 1) }, 3)
+    c.core.step(install(3, chunk(8, bytes(4, 8), false, null, 7, 3), 'b'), 3)
+    const rds = c.take()
+    expect(rds.flatMap(reasons)).toEqual(['snapshot-out-of-order', 'snapshot-out-of-order'])
+    expect(answers(rds)).toEqual([[8, 0], [0, 0], [12, 0]])
+    expect(c.store.load().incomingSnapshot).toEqual({ index: 7, term: 3, size: 12 })
+    // Without the option the stored reception is not resumed: the restarted member starts over.
+    const d = member({}, c.store.copy())
+    d.core.step(install(3, chunk(12, bytes(4), false, null, 7, 3), 'b'), 3)
+    expect(answers(d.take())).toEqual([[0, 0]])
+  })
+
+  test("with bug knob 'continue-snapshot-any-offset' a newer snapshot's chunk at a wrong offset continues the reception (the knob works)", () => {
+    const c = member({ snapshotsAppendOnly: true, bugs: new Set(['continue-snapshot-any-offset']) })
+    c.core.step(install(2, chunk(0, bytes(8, 7))), 1)
+    c.core.step(install(2, chunk(12, bytes(4, 8), false, null, 8, 2)), 1)
+    const rds = c.take()
+    expect(rds.flatMap(reasons)).toEqual([])
+    // Bytes 12..16 of the snapshot stored at 8: the assembly is no longer the snapshot's data.
+    expect(rds.flatMap(rd => rd.snapshotChunks ?? []).map(ch => [ch.index, ch.offset])).toEqual([[6, 0], [8, 8]])
   })
 
   test('the last chunk installs: commit and applied move to the snapshot, the dedup state and configuration come from it', () => {

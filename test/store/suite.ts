@@ -215,8 +215,8 @@ export function roomStoreSuite (name: string, harness: StoreHarness): void {
           store.persist(ready({ snapshotChunks: [{ index: 9, term: 1, offset: 0, data: pattern(700, 8) }] }))
           store.persist(ready({ snapshotChunks: [{ index: 10, term: 1, offset: 0, data: data.subarray(0, 1000) }] }))
           store.persist(ready({ snapshotChunks: [{ index: 10, term: 1, offset: 1000, data: data.subarray(1000, 2000) }] }))
-          // Chunks do not touch the log or the stored state until the install.
-          expect(loadBoth(store)).toEqual({ hardState: hard(1, 3), entries: entries(1, 12, 1), outbox: [] })
+          // Chunks do not touch the log or the stored state until the install; load() names what was received.
+          expect(loadBoth(store)).toEqual({ hardState: hard(1, 3), entries: entries(1, 12, 1), outbox: [], incomingSnapshot: { index: 10, term: 1, size: 2000 } })
           store.persist(ready({
             snapshotChunks: [{ index: 10, term: 1, offset: 2000, data: data.subarray(2000) }],
             snapshot: install(10, 1, keepTail),
@@ -250,12 +250,35 @@ export function roomStoreSuite (name: string, harness: StoreHarness): void {
         store.persist(ready({ entries: entries(1, 3, 1) }))
         store.persist(ready({ snapshotChunks: [{ index: 10, term: 1, offset: 0, data: pattern(100) }] }))
         expect(() => { store.persist(ready({ snapshotChunks: [{ index: 10, term: 1, offset: 150, data: pattern(10) }] })) }).toThrow(/does not continue/)
+        // An older snapshot, or a newer index with an older term, does not continue it either.
+        expect(() => { store.persist(ready({ snapshotChunks: [{ index: 9, term: 1, offset: 100, data: pattern(10) }] })) }).toThrow(/does not continue/)
+        store.persist(ready({ snapshotChunks: [{ index: 10, term: 2, offset: 0, data: pattern(100) }] }))
         expect(() => { store.persist(ready({ snapshotChunks: [{ index: 11, term: 1, offset: 100, data: pattern(10) }] })) }).toThrow(/does not continue/)
         expect(() => { store.persist(ready({ snapshot: install(12, 1, false) })) }).toThrow(/not received/)
-        expect(loadBoth(store)).toEqual({ hardState: hard(0), entries: entries(1, 3, 1), outbox: [] })
+        expect(() => { store.persist(ready({ snapshot: install(10, 1, false) })) }).toThrow(/not received/)
+        expect(loadBoth(store)).toEqual({ hardState: hard(0), entries: entries(1, 3, 1), outbox: [], incomingSnapshot: { index: 10, term: 2, size: 100 } })
         // What was received is still there: the transfer continues.
-        store.persist(ready({ snapshotChunks: [{ index: 10, term: 1, offset: 100, data: pattern(50, 1) }], snapshot: install(10, 1, false) }))
+        store.persist(ready({ snapshotChunks: [{ index: 10, term: 2, offset: 100, data: pattern(50, 1) }], snapshot: install(10, 2, false) }))
         expect(readAll(store, 10)).toEqual(concatBytes(pattern(100), pattern(50, 1)))
+        expect(loadBoth(store).incomingSnapshot).toBeUndefined()
+      })
+
+      test('a chunk of a newer snapshot at the end of what was received continues it under the newer label (append-only snapshots), also after a reopen', () => {
+        const store = harness.create()
+        store.persist(ready({ entries: entries(1, 3, 1) }))
+        const data = pattern(3000, 7)
+        store.persist(ready({ snapshotChunks: [{ index: 10, term: 1, offset: 0, data: data.subarray(0, 1000) }] }))
+        // Relabelled from 10/1 to 15/2 at offset 1000: the bytes stay, the label changes.
+        store.persist(ready({ snapshotChunks: [{ index: 15, term: 2, offset: 1000, data: data.subarray(1000, 1800) }] }))
+        expect(loadBoth(store).incomingSnapshot).toEqual({ index: 15, term: 2, size: 1800 })
+        // The old label is gone: neither its chunks nor its install are accepted any more.
+        expect(() => { store.persist(ready({ snapshotChunks: [{ index: 10, term: 1, offset: 1800, data: pattern(10) }] })) }).toThrow(/does not continue/)
+        expect(() => { store.persist(ready({ snapshot: install(10, 1, false) })) }).toThrow(/not received/)
+        // A reopened store (a restart) continues the same reception, and relabels it again.
+        const reopened = harness.reopen(store)
+        reopened.persist(ready({ snapshotChunks: [{ index: 20, term: 2, offset: 1800, data: data.subarray(1800) }], snapshot: install(20, 2, false) }))
+        expect(readAll(reopened, 20)).toEqual(data)
+        expect(reopened.load()).toEqual({ hardState: hard(0), snapshot: meta(20, 2), entries: [], outbox: [] })
       })
 
       test('megabytes of snapshot data across many compactions read back exactly from any offset (property)', () => {
