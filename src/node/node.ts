@@ -385,7 +385,11 @@ export class DemesNode implements DemesNodeApi {
       persist: rd => {
         store.persist(rd)
         if (rd.snapshot != null) room.storedSnapshot = rd.snapshot.meta
-        if (rd.snapshotChunks != null) incomingSnapshot.accept(rd.snapshotChunks)
+        if (rd.snapshotChunks != null) {
+          incomingSnapshot.accept(rd.snapshotChunks)
+          const first = rd.snapshotChunks.find(c => c.offset === 0)
+          if (first != null) this.log('room %s: receiving snapshot %d from the host', roomId, first.index)
+        }
         if (rd.snapshot?.install === true) {
           const stats = incomingSnapshot.installed()
           if (stats != null) this.log('room %s: snapshot %d had %d records: %d vouched for by checkpoints, %d by their own signature', roomId, rd.snapshot.meta.index, stats.records, stats.byCheckpoint, stats.bySignature)
