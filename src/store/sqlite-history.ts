@@ -103,16 +103,8 @@ export function prepareHistory (db: Database.Database) {
     firstIdFrom: db.prepare('SELECT min(id) AS id FROM messages WHERE room_id = ? AND idx >= ?'),
     lastIndex: db.prepare('SELECT max(idx) AS last FROM messages WHERE room_id = ?'),
     exists: db.prepare('SELECT 1 FROM messages WHERE room_id = ? AND idx = ?'),
-    count: db.prepare('SELECT count(*) AS n FROM messages WHERE room_id = ?'),
-    deleteMessages: db.prepare('DELETE FROM messages WHERE room_id = ?'),
-    deleteState: db.prepare('DELETE FROM history_state WHERE room_id = ?')
+    count: db.prepare('SELECT count(*) AS n FROM messages WHERE room_id = ?')
   }
-}
-
-/** Forgets a room's history (inside the caller's transaction: deleteRoom). */
-export function deleteHistory (stmts: HistoryStatements, roomId: string): void {
-  stmts.deleteMessages.run(roomId)
-  stmts.deleteState.run(roomId)
 }
 
 /**
