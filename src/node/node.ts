@@ -364,7 +364,10 @@ export class DemesNode implements DemesNodeApi {
         this.verifier.vouchForOwn(roomId, this.signer, { ...unsigned, signature })
         return signature
       },
-      snapshotSource: { read: (index, offset, maxBytes) => this.readSnapshot(roomId, store, index, offset, maxBytes) }
+      snapshotSource: { read: (index, offset, maxBytes) => this.readSnapshot(roomId, store, index, offset, maxBytes) },
+      // The chat records (src/chat/snapshot.ts) are a pure function of the committed entries, in index
+      // order: a newer snapshot's data starts with an older one's, so transfers continue across them.
+      snapshotsAppendOnly: true
     })
     const chat = new ChatProjection(this.storage.roomHistory(roomId), {
       roomId,
@@ -381,7 +384,10 @@ export class DemesNode implements DemesNodeApi {
     // The core re-emits only the committed entries after `applied` (etcd's Config.Applied): what the
     // history already holds is neither stored nor announced again.
     const resumable: RoomStore = {
-      load: () => ({ ...store.load(), applied: chat.appliedIndex() }),
+      // A reception stored before a restart is not resumed: the check (IncomingSnapshotCheck) vouched
+      // for its bytes with state it does not keep (the chain, the checkpoints seen and who sent the
+      // chunks); the core starts it over at offset 0 instead of continuing bytes nothing checks now.
+      load: () => ({ ...store.load(), applied: chat.appliedIndex(), incomingSnapshot: undefined }),
       persist: rd => {
         store.persist(rd)
         if (rd.snapshot != null) room.storedSnapshot = rd.snapshot.meta
@@ -643,7 +649,7 @@ export class DemesNode implements DemesNodeApi {
         break
       case 'snapshot':
         if (event.state === 'compacted') this.log('room %s: compacted the log through index %d', room.roomId, event.index)
-        else if (event.state === 'sending') this.log('room %s: sending snapshot %d to %s', room.roomId, event.index, event.peer)
+        else if (event.state === 'sending') this.log('room %s: sending snapshot %d to %s from offset %d', room.roomId, event.index, event.peer, event.offset ?? 0)
         break
       default:
         break

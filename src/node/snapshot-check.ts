@@ -141,10 +141,19 @@ export class IncomingSnapshotCheck {
     return new Reception(new RecordParser(chunk.index, chunk.term), chain, new CheckpointQuorum(this.electorate(), [from]), [], new Map(), { records: 0, byCheckpoint: 0, bySignature: 0 })
   }
 
+  /**
+   * The reception a chunk past offset 0 continues: the accepted one if the chunk starts where it ends,
+   * of the same snapshot or (append-only snapshots, as the core relabels its reception) of a newer one,
+   * whose data starts with the same bytes: the parser then takes records up to the newer index and
+   * term. Nothing else of the reception changes (chain, checkpoints, unproven records, stats).
+   */
   private continuing (chunk: InstallSnapshot): Reception | undefined {
     const accepted = this.accepted
-    if (accepted == null || accepted.parser.index !== chunk.index || accepted.parser.term !== chunk.term || accepted.parser.offset !== chunk.offset) return undefined
-    return accepted
+    if (accepted == null || accepted.parser.offset !== chunk.offset) return undefined
+    const { parser } = accepted
+    if (parser.index === chunk.index && parser.term === chunk.term) return accepted
+    if (chunk.index < parser.index || chunk.term < parser.term) return undefined
+    return new Reception(parser.extendTo(chunk.index, chunk.term), accepted.chain, accepted.quorum, accepted.unproven, accepted.links, accepted.stats)
   }
 
   /** One more record of the data: chained, weighed if it is a checkpoint, held until vouched for. Returns a problem, if any. */

@@ -499,6 +499,37 @@ describe('InstallSnapshot: the host sends its snapshot in chunks to a member tha
     expect(answered).toContain(64)
   })
 
+  test.each([true, false])('a member that says it holds more than was sent: followed within the snapshot\'s size only with append-only snapshots (%s)', appendOnly => {
+    const net = compactedRoom(12, 16, { snapshotsAppendOnly: appendOnly })
+    const a = net.member('a')
+    const c = net.member('c')
+    const size = (a.store.snapshot?.data as Uint8Array).byteLength
+    // c's answer to the first chunk is replaced: it claims 40 bytes (as if kept from an earlier
+    // transfer), then, for the chunk after, more than the snapshot holds.
+    const claims = [40, size + 1]
+    net.drop = m => {
+      const sr = m.snapshotResponse
+      if (sr == null || sr.matchIndex > 0 || claims.length === 0) return false
+      a.core.step({ ...m, snapshotResponse: { ...sr, nextOffset: claims.shift() as number } }, net.now)
+      return true
+    }
+    net.down.delete('c')
+    net.run(300)
+    const offsets = chunks(net, 'c').map(ch => ch.offset)
+    const refused = a.outputs.flatMap(reasons)
+    if (appendOnly) {
+      // 40 is within the snapshot: the host goes there; c refuses it and answers what it really has.
+      expect(offsets.slice(0, 2)).toEqual([0, 40])
+      expect(refused).toEqual(['malformed'])
+    } else {
+      expect(offsets[1]).not.toBe(40)
+      expect(refused).toEqual(['malformed', 'malformed'])
+    }
+    expect(offsets).not.toContain(size + 1)
+    expect(c.core.snapshot().index).toBe(14)
+    expect(c.app).toEqual(a.app)
+  })
+
   test('a source with no data for the snapshot yet sends nothing; the transfer starts once the store has it', () => {
     let ready = false
     const store = MemoryStore.from(RaftCore.bootstrap(VOTERS))

@@ -84,14 +84,39 @@ describe('IncomingSnapshotCheck: records and signatures of a snapshot, chunk by 
     const list = chunks(data, 150)
     const check = newCheck()
     transfer(check, list.slice(0, 2))
-    // A repeat of the first chunk's successor, a skip ahead, another snapshot's continuation: nothing of them is passed on.
-    for (const stray of [list[1], list[3], { ...list[2], index: 41 }]) {
+    // A repeat of the first chunk's successor, a skip ahead, an older snapshot's or an older term's
+    // continuation: nothing of them is passed on.
+    for (const stray of [list[1], list[3], { ...list[2], index: 39 }, { ...list[2], index: 41, term: 1 }]) {
       const result = check.check(stray, 'host')
       expect(result).toEqual({ ok: true, chunk: { ...stray, data: EMPTY, done: false, meta: undefined } })
     }
     // The transfer resumes where it was, and a restart from 0 is checked from scratch.
     expect(transfer(check, list.slice(2)).every(r => r.ok)).toBe(true)
     expect(transfer(check, list).every(r => r.ok)).toBe(true)
+  })
+})
+
+describe('IncomingSnapshotCheck across a newer snapshot (append-only data: the core relabels its reception)', () => {
+  test('a chunk of a newer snapshot at the offset reached continues the check, with the newer bounds on index and term', async () => {
+    // Records 2..11; the transfer starts as snapshot 6 and goes on as snapshot 11, as a host does that compacted meanwhile.
+    const data = encodeRecords(await signedLog(10))
+    const list = chunks(data, 150)
+    const older = { index: 6, term: 2 }
+    const newer = { index: 11, term: 2 }
+    const firstPart = list.slice(0, 2).map(ch => ({ ...ch, ...older }))
+    const rest = list.slice(2).map(ch => ({ ...ch, ...newer, meta: ch.meta != null ? { ...META, ...newer } : undefined }))
+    expect(list.length).toBeGreaterThan(3)
+    const check = newCheck()
+    for (const chunk of [...firstPart, ...rest]) {
+      const result = check.check(chunk, 'host')
+      // Passed on with its data and metadata (a chunk the check cannot continue goes on empty).
+      expect(result).toEqual({ ok: true, chunk })
+      if (result.ok) check.accept([{ index: chunk.index, term: chunk.term, offset: chunk.offset, data: result.chunk.data }])
+    }
+    // Without the relabel the records above 6 are refused: the bounds are those of the label.
+    const strict = newCheck()
+    const all = transfer(strict, list.map(ch => ({ ...ch, ...older, meta: ch.meta != null ? { ...META, ...older } : undefined })))
+    expect(all.some(r => !r.ok && /record index 7 after 6 \(snapshot through 6\)/.test(r.reason ?? ''))).toBe(true)
   })
 })
 

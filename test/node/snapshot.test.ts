@@ -176,6 +176,66 @@ describe('log compaction and InstallSnapshot between nodes (SQLite, memory trans
   }, 180_000)
 })
 
+describe('a compaction on the host during a transfer (append-only snapshot data)', () => {
+  test('the transfer goes on with the newer snapshot from the offset the member holds, not from 0', async () => {
+    const { roomId, alice, bob, carol } = await roomOfThree()
+    const carolId = carol.node.info().peerId
+    const carolLast = carol.node.room(roomId).commitIndex
+    await stop(carol)
+    // Large messages, so the snapshot (4.5 MB) takes several chunks of the core's maxSnapshotChunkBytes.
+    const big = 'x'.repeat(15_000)
+    await sendMany(alice, roomId, `big ${big}`, 6 * COMPACT_EVERY, 10)
+    // alice's snapshot holds most of them (several chunks), and carol can only catch up by snapshot.
+    await waitFor(() => history(alice, roomId).length === 6 * COMPACT_EVERY && stored(alice, roomId).snapshotIndex >= 5 * COMPACT_EVERY, 60_000)
+    await waitFor(() => [alice, bob].every(m => stored(m, roomId).firstLogIndex > carolLast + 1), 60_000)
+
+    // Every chunk alice sends carol, and whether it got through: after the first, they are lost
+    // until alice took a newer snapshot.
+    const chunks: Array<{ index: number, offset: number, bytes: number, delivered: boolean }> = []
+    let hold = false
+    const service = alice.libp2p.services.demes
+    const send = service.send.bind(service)
+    service.send = (peerId, room, message) => {
+      const is = message.installSnapshot
+      if (is != null && peerId === carolId) {
+        hold ||= chunks.some(ch => ch.delivered)
+        chunks.push({ index: is.index, offset: is.offset, bytes: is.data.byteLength, delivered: !hold })
+        if (hold) return
+      }
+      send(peerId, room, message)
+    }
+    const carol2 = await restart(carol)
+    await waitFor(() => hold && chunks.some(ch => !ch.delivered), 30_000)
+    const held = chunks.filter(ch => ch.delivered).reduce((end, ch) => Math.max(end, ch.offset + ch.bytes), 0)
+    const first = chunks[0].index
+    // alice defers compaction while sending, up to DEFER_WHILE_SENDING × COMPACT_EVERY entries.
+    await sendMany(alice, roomId, 'while carol receives', 5 * COMPACT_EVERY, 25)
+    await waitFor(() => stored(alice, roomId).snapshotIndex > first, 60_000)
+    const newer = stored(alice, roomId).snapshotIndex
+    hold = false
+    const lost = chunks.length
+    service.send = (peerId, room, message) => {
+      const is = message.installSnapshot
+      if (is != null && peerId === carolId) chunks.push({ index: is.index, offset: is.offset, bytes: is.data.byteLength, delivered: true })
+      send(peerId, room, message)
+    }
+    await waitFor(() => history(carol2, roomId).length === history(alice, roomId).length, 60_000)
+    expect(history(carol2, roomId)).toEqual(history(alice, roomId))
+
+    // Only the first snapshot was sent from offset 0; after the loss, the transfer went on where
+    // carol was, with a newer snapshot: no byte before `held` was sent again.
+    expect(held).toBeGreaterThan(0)
+    expect(chunks.filter(ch => ch.offset === 0).map(ch => ch.index)).toEqual([first])
+    const after = chunks.slice(lost)
+    expect(after.length).toBeGreaterThan(0)
+    expect(after[0].index).toBeGreaterThanOrEqual(newer)
+    expect(after[0].offset).toBe(held)
+    expect(after.every(ch => ch.offset >= held)).toBe(true)
+    expect(alice.logs.some(line => line.includes(`sending snapshot ${after[0].index} to ${carolId} from offset ${held}`))).toBe(true)
+    expect(carol2.logs.filter(line => line.includes('installed a snapshot'))).toHaveLength(1)
+  }, 180_000)
+})
+
 describe('with in-memory storage (MemoryStore keeps snapshots too)', () => {
   test('a member that missed more than the logs hold catches up by snapshot and the tail; its history is the others\'', async () => {
     const [alice, bob, carol] = await Promise.all([startMember('alice', 'memory'), startMember('bob', 'memory'), startMember('carol', 'memory')])
