@@ -20,6 +20,9 @@ ENV DEMES_HOME=/data
 # As `npm start`: a 2 MiB young generation (V8's default grows to 16 MiB × 2 after a burst and keeps it
 # while the node is idle; docs/benchmarks.md, idle RSS).
 ENV NODE_OPTIONS=--max-semi-space-size=2
+# glibc: allocations of 128 KiB and more always get their own mapping, returned when freed (by
+# default the threshold rises after the first such free, and freed buffers stay in the heap).
+ENV MALLOC_MMAP_THRESHOLD_=131072
 VOLUME /data
 # libp2p (TCP). The HTTP API listens on the container's loopback only: use `docker exec <c> demes ...`.
 EXPOSE 4001

@@ -18,14 +18,16 @@ export const CLI = join(DIST, 'src', 'cli', 'demes.js')
 const WATCHDOG = pathToFileURL(join(DIST, 'bench', 'watchdog.js')).href
 
 /**
- * The Node options `npm start` runs the daemon with (package.json's start script): the benchmark's
- * daemons run as a user's would.
+ * The environment and Node options `npm start` runs the daemon with (package.json's start script:
+ * `[… &&] [VAR=value …] node [--option …] dist/src/cli/demes.js start`): the benchmark's daemons run
+ * as a user's would.
  */
-export const DAEMON_NODE_OPTIONS: string[] = (() => {
+export const DAEMON_LAUNCH: { env: Record<string, string>, nodeOptions: string[] } = (() => {
   const pkg = JSON.parse(readFileSync(join(DIST, '..', 'package.json'), 'utf8')) as { scripts: Record<string, string> }
-  const match = /(?:^|&& )node((?: --\S+)*) dist\/src\/cli\/demes\.js start$/.exec(pkg.scripts.start ?? '')
-  if (match == null) throw new Error(`package.json's start script is not \`[… &&] node [--options] dist/src/cli/demes.js start\`: ${pkg.scripts.start}`)
-  return (match[1] ?? '').split(' ').filter(a => a !== '')
+  const match = /(?:^|&& )((?:[A-Za-z_][A-Za-z0-9_]*=\S* )*)node((?: --\S+)*) dist\/src\/cli\/demes\.js start$/.exec(pkg.scripts.start ?? '')
+  if (match == null) throw new Error(`package.json's start script is not \`[… &&] [VAR=value …] node [--options] dist/src/cli/demes.js start\`: ${pkg.scripts.start}`)
+  const env = Object.fromEntries((match[1] ?? '').split(' ').filter(a => a !== '').map(a => [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)]))
+  return { env, nodeOptions: (match[2] ?? '').split(' ').filter(a => a !== '') }
 })()
 
 const STDERR_TAIL = 4000
@@ -66,10 +68,10 @@ export class Daemon {
     rmSync(file, { force: true }) // a daemon killed with SIGKILL leaves its node.json behind
     // DEMES_BENCH_NODE_ARGS adds Node options for the daemons (e.g. --cpu-prof --cpu-prof-dir=DIR).
     const nodeArgs = (process.env.DEMES_BENCH_NODE_ARGS ?? '').split(' ').filter(a => a !== '')
-    const args = [...DAEMON_NODE_OPTIONS, ...nodeArgs, '--import', WATCHDOG, CLI, 'start', '--data-dir', dir, '--listen', `/ip4/127.0.0.1/tcp/${opts.port ?? 0}`,
+    const args = [...DAEMON_LAUNCH.nodeOptions, ...nodeArgs, '--import', WATCHDOG, CLI, 'start', '--data-dir', dir, '--listen', `/ip4/127.0.0.1/tcp/${opts.port ?? 0}`,
       '--no-mdns', '--api', '127.0.0.1:0', '--name', name, '--profile', profile, '--store', opts.store ?? 'sqlite']
     // stdin is a pipe only so that the watchdog notices when we are gone.
-    const proc = track(spawn(process.execPath, args, { stdio: ['pipe', 'ignore', 'pipe'] }))
+    const proc = track(spawn(process.execPath, args, { stdio: ['pipe', 'ignore', 'pipe'], env: { ...process.env, ...DAEMON_LAUNCH.env } }))
     const tail = { text: '' }
     proc.stderr?.on('data', (chunk: Buffer) => { tail.text = (tail.text + chunk.toString()).slice(-STDERR_TAIL) })
     // For debugging a run: DEMES_BENCH_LOG_DIR=/some/dir DEBUG='demes*' keeps every daemon's stderr.
