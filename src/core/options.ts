@@ -61,7 +61,7 @@ export const DEFAULT_LIMITS: Limits = {
   maxSubmitBatch: 256,
   maxOutbox: 10_000,
   maxMembers: 64,
-  maxSnapshotChunkBytes: 256 * 1024,
+  maxSnapshotChunkBytes: 1024 * 1024,
   maxSnapshotBytes: 1 << 30,
   maxSnapshotSenders: 100_000
 }

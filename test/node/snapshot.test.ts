@@ -101,6 +101,13 @@ function stored (m: Member, roomId: string): { logRows: number, firstLogIndex: n
   }
 }
 
+/** How the records of the first snapshot a member installed were vouched for, from its log. */
+function vouchedFor (m: Member): { records: number, byCheckpoint: number } {
+  const installed = m.logs.map(line => /had (\d+) records: (\d+) vouched for by checkpoints/.exec(line)).find(found => found != null)
+  if (installed == null) throw new Error(`${m.name} installed no snapshot`)
+  return { records: Number(installed[1]), byCheckpoint: Number(installed[2]) }
+}
+
 /** Every message of the room as a member holds it, all pages. */
 function fullHistory (m: Member, roomId: string): string[] {
   const all: string[] = []
@@ -189,9 +196,9 @@ describe('a compaction on the host during a transfer (append-only snapshot data)
     await waitFor(() => history(alice, roomId).length === 6 * COMPACT_EVERY && stored(alice, roomId).snapshotIndex >= 5 * COMPACT_EVERY, 60_000)
     await waitFor(() => [alice, bob].every(m => stored(m, roomId).firstLogIndex > carolLast + 1), 60_000)
 
-    // Every chunk alice sends carol, and whether it got through: after the first, they are lost
-    // until alice took a newer snapshot.
-    const chunks: Array<{ index: number, offset: number, bytes: number, delivered: boolean }> = []
+    // Every chunk alice sends carol, in which term, and whether it got through: after the first, they
+    // are lost until alice took a newer snapshot.
+    const chunks: Array<{ term: number, index: number, offset: number, bytes: number, delivered: boolean }> = []
     let hold = false
     const service = alice.libp2p.services.demes
     const send = service.send.bind(service)
@@ -199,7 +206,7 @@ describe('a compaction on the host during a transfer (append-only snapshot data)
       const is = message.installSnapshot
       if (is != null && peerId === carolId) {
         hold ||= chunks.some(ch => ch.delivered)
-        chunks.push({ index: is.index, offset: is.offset, bytes: is.data.byteLength, delivered: !hold })
+        chunks.push({ term: message.term, index: is.index, offset: is.offset, bytes: is.data.byteLength, delivered: !hold })
         if (hold) return
       }
       send(peerId, room, message)
@@ -211,28 +218,29 @@ describe('a compaction on the host during a transfer (append-only snapshot data)
     // alice defers compaction while sending, up to DEFER_WHILE_SENDING × COMPACT_EVERY entries.
     await sendMany(alice, roomId, 'while carol receives', 5 * COMPACT_EVERY, 25)
     await waitFor(() => stored(alice, roomId).snapshotIndex > first, 60_000)
-    const newer = stored(alice, roomId).snapshotIndex
     hold = false
-    const lost = chunks.length
     service.send = (peerId, room, message) => {
       const is = message.installSnapshot
-      if (is != null && peerId === carolId) chunks.push({ index: is.index, offset: is.offset, bytes: is.data.byteLength, delivered: true })
+      if (is != null && peerId === carolId) chunks.push({ term: message.term, index: is.index, offset: is.offset, bytes: is.data.byteLength, delivered: true })
       send(peerId, room, message)
     }
     await waitFor(() => history(carol2, roomId).length === history(alice, roomId).length, 60_000)
     expect(history(carol2, roomId)).toEqual(history(alice, roomId))
 
-    // Only the first snapshot was sent from offset 0; after the loss, the transfer went on where
-    // carol was, with a newer snapshot: no byte before `held` was sent again.
+    // In alice's term, only the first snapshot was sent from offset 0; once alice had a newer one,
+    // the transfer went on with it where carol was: no byte before `held` was sent again. (Chunks of
+    // a later term, should a busy machine delay heartbeats into an election, belong to a new
+    // transfer from 0 and are left out.)
+    const term = chunks[0].term
+    const inTerm = chunks.filter(ch => ch.term === term)
     expect(held).toBeGreaterThan(0)
-    expect(chunks.filter(ch => ch.offset === 0).map(ch => ch.index)).toEqual([first])
-    const after = chunks.slice(lost)
-    expect(after.length).toBeGreaterThan(0)
-    expect(after[0].index).toBeGreaterThanOrEqual(newer)
-    expect(after[0].offset).toBe(held)
-    expect(after.every(ch => ch.offset >= held)).toBe(true)
-    expect(alice.logs.some(line => line.includes(`sending snapshot ${after[0].index} to ${carolId} from offset ${held}`))).toBe(true)
-    expect(carol2.logs.filter(line => line.includes('installed a snapshot'))).toHaveLength(1)
+    expect(inTerm.filter(ch => ch.offset === 0).map(ch => ch.index)).toEqual([first])
+    const continued = inTerm.filter(ch => ch.index > first)
+    expect(continued.length).toBeGreaterThan(0)
+    expect(continued[0].offset).toBe(held)
+    expect(continued.every(ch => ch.offset >= held)).toBe(true)
+    expect(continued.some(ch => ch.delivered)).toBe(true)
+    expect(alice.logs.some(line => line.includes(`sending snapshot ${continued[0].index} to ${carolId} from offset ${held}`))).toBe(true)
   }, 180_000)
 })
 
@@ -274,9 +282,7 @@ describe('history checkpoints (src/chat/checkpoint.ts) between nodes', () => {
     expect(fullHistory(bob2, roomId)).toEqual(fullHistory(alice, roomId))
     expect(fullHistory(carol, roomId)).toEqual(fullHistory(alice, roomId))
     // alice and carol attested at 1000 and 2000; a majority of the three voters, one not the host.
-    const installed = bob2.logs.map(line => /had (\d+) records: (\d+) vouched for by checkpoints, (\d+) by their own signature/.exec(line)).find(m => m != null)
-    expect(installed).toBeDefined()
-    expect(Number(installed?.[2])).toBeGreaterThanOrEqual(CHECKPOINT_EVERY)
+    expect(vouchedFor(bob2).byCheckpoint).toBeGreaterThanOrEqual(CHECKPOINT_EVERY)
 
     // alice restarts (its chain resumes from its log) and the room passes another boundary: every
     // voter, the two restarted ones included, attests it, and every other voter agrees.
@@ -294,8 +300,11 @@ describe('history checkpoints (src/chat/checkpoint.ts) between nodes', () => {
     await dave.node.join(await carol.node.createInvite(roomId))
     await waitFor(() => fullHistory(dave, roomId).length === fullHistory(carol, roomId).length, 30_000)
     expect(fullHistory(dave, roomId)).toEqual(fullHistory(carol, roomId))
-    const daveInstalled = dave.logs.map(line => /had (\d+) records: (\d+) vouched for by checkpoints/.exec(line)).find(m => m != null)
-    expect(Number(daveInstalled?.[2])).toBeGreaterThanOrEqual(CHECKPOINT_EVERY)
+    // Where the host's snapshot ends varies: checkpoints vouch for all but the records after the last
+    // link they attested (up to two links' worth, as their checkpoints follow a link).
+    const { records, byCheckpoint } = vouchedFor(dave)
+    expect(byCheckpoint).toBeGreaterThan(0)
+    expect(records - byCheckpoint).toBeLessThanOrEqual(2 * CHECKPOINT_EVERY)
   }, 120_000)
 })
 
