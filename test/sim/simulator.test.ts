@@ -81,7 +81,8 @@ describe('every bug knob is caught by the invariant checker', () => {
     ['commit-old-term-by-count', [63, 203, 302, 349, 352, 361, 405, 409, 527, 629], ['leader-completeness', 'state-machine-safety', 'log-matching', 'committed-lost']],
     ['no-submission-dedup', [2, 4, 7, 8], ['exactly-once']],
     ['snapshot-without-dedup', [4, 6, 8, 10], ['snapshot-meta', 'exactly-once']],
-    ['install-stale-snapshot', [1, 8, 12, 32], ['snapshot-regress', 'state-machine-safety', 'apply-order', 'app-state']]
+    ['install-stale-snapshot', [1, 8, 12, 32], ['snapshot-regress', 'state-machine-safety', 'apply-order', 'app-state']],
+    ['continue-snapshot-any-offset', [4, 5, 13, 14], ['snapshot-reception', 'snapshot-state', 'app-state']]
   ]
 
   test('the list covers every knob', () => {
