@@ -43,7 +43,8 @@ const CATCH_UP_BUDGET_MS = 20
 const catchUpPace = (): BatchPace => new BatchPace({ budgetMs: CATCH_UP_BUDGET_MS, initial: 512, min: 64, max: 8192 })
 /** Applied entries after the snapshot that make a room compact its log (see DemesNodeOptions.compactEvery). */
 export const DEFAULT_COMPACT_EVERY = 2000
-/** Inbound messages waiting for signature checks, per room; beyond this they are dropped (the protocol retries). */
+/** A voter attests a checkpoint boundary only if the committed log is less than this far past it. */
+const ATTEST_WITHIN = 2 * CHECKPOINT_EVERY
 
 export interface DemesNodeOptions {
   libp2p: Libp2p<{ demes: DemesService, pubsub: GossipSub }>
@@ -657,11 +658,12 @@ export class DemesNode implements DemesNodeApi {
   }
 
   /**
-   * The history passed a checkpoint boundary: a voter attests it (src/chat/checkpoint.ts), unless its
-   * history is still catching up from a snapshot (the boundary is old news by then).
+   * The history passed a checkpoint boundary: a voter attests it (src/chat/checkpoint.ts), if it is
+   * near the head of the log. A history filling in from a snapshot passes old boundaries that the
+   * others attested long ago; one catching up on the log after it still attests the recent ones.
    */
   private attest (room: Room, checkpoint: Checkpoint): void {
-    if (room.catchUp != null || this.stopped || !isVoterIn(room, this.peerId)) return
+    if (this.stopped || !isVoterIn(room, this.peerId) || checkpoint.through + ATTEST_WITHIN <= room.committedThrough) return
     const result = room.driver.propose(encodeCheckpoint(checkpoint))
     if (result.ok) room.attesting.add(result.seq)
     else this.log('room %s: could not attest the history through %d: %s', room.roomId, checkpoint.through, result.reason)
