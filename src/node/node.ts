@@ -378,8 +378,12 @@ export class DemesNode implements DemesNodeApi {
       }
     })
     const incomingSnapshot = new IncomingSnapshotCheck(roomId, this.verifier, {
-      // A joiner knows no voters yet: it trusts the members its inviter introduced.
-      electorate: () => { const { voters } = room.driver.configuration(); return voters.length > 0 ? voters : room.introducedBy },
+      // The other voters (this member has nothing to vouch for in what it lacks); a joiner knows no
+      // voters yet: it trusts the members its inviter introduced.
+      electorate: () => {
+        const { voters } = room.driver.configuration()
+        return [...(voters.length > 0 ? voters : room.introducedBy)].filter(id => id !== this.peerId)
+      },
       notice: message => { this.log.error('room %s: %s', roomId, message) }
     })
     // The core re-emits only the committed entries after `applied` (etcd's Config.Applied): what the
