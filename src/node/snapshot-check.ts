@@ -21,7 +21,7 @@ export interface ReceptionStats {
   records: number
   /** Covered by a quorum of checkpoints. */
   byCheckpoint: number
-  /** Checked one signature at a time (checkpoints themselves, the tail after the last quorum, overflow). */
+  /** Checked one signature at a time: those after the last proven link, and any beyond MAX_UNPROVEN_RECORDS (a checkpoint's own check is not counted). */
   bySignature: number
 }
 
