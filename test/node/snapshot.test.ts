@@ -125,8 +125,8 @@ async function sendMany (m: Member, roomId: string, prefix: string, count: numbe
   }
 }
 
-async function roomOfThree (): Promise<{ roomId: string, alice: Member, bob: Member, carol: Member }> {
-  const [alice, bob, carol] = await Promise.all([startMember('alice'), startMember('bob'), startMember('carol')])
+async function roomOfThree (kind: 'sqlite' | 'memory' = 'sqlite'): Promise<{ roomId: string, alice: Member, bob: Member, carol: Member }> {
+  const [alice, bob, carol] = await Promise.all([startMember('alice', kind), startMember('bob', kind), startMember('carol', kind)])
   const { roomId } = await alice.node.createRoom('long-lived')
   await waitFor(() => alice.node.room(roomId).host === alice.node.info().peerId)
   for (const joiner of [bob, carol]) await joiner.node.join(await alice.node.createInvite(roomId))
@@ -246,10 +246,7 @@ describe('a compaction on the host during a transfer (append-only snapshot data)
 
 describe('with in-memory storage (MemoryStore keeps snapshots too)', () => {
   test('a member that missed more than the logs hold catches up by snapshot and the tail; its history is the others\'', async () => {
-    const [alice, bob, carol] = await Promise.all([startMember('alice', 'memory'), startMember('bob', 'memory'), startMember('carol', 'memory')])
-    const { roomId } = await alice.node.createRoom('in memory')
-    await waitFor(() => alice.node.room(roomId).host === alice.node.info().peerId)
-    for (const joiner of [bob, carol]) await joiner.node.join(await alice.node.createInvite(roomId))
+    const { roomId, alice, bob, carol } = await roomOfThree('memory')
     await sendMany(alice, roomId, 'before', 60)
     await waitFor(() => history(bob, roomId).length === 60)
     const bobLast = bob.node.room(roomId).commitIndex
@@ -268,10 +265,7 @@ describe('with in-memory storage (MemoryStore keeps snapshots too)', () => {
 
 describe('history checkpoints (src/chat/checkpoint.ts) between nodes', () => {
   test('voters attest the history; a member catching up trusts the records a majority attested without checking each one; checkpoints are never shown', async () => {
-    const [alice, bob, carol] = await Promise.all([startMember('alice', 'memory'), startMember('bob', 'memory'), startMember('carol', 'memory')])
-    const { roomId } = await alice.node.createRoom('attested')
-    await waitFor(() => alice.node.room(roomId).host === alice.node.info().peerId)
-    for (const joiner of [bob, carol]) await joiner.node.join(await alice.node.createInvite(roomId))
+    const { roomId, alice, bob, carol } = await roomOfThree('memory')
     await waitFor(() => bob.node.room(roomId).commitIndex === alice.node.room(roomId).commitIndex)
     await stop(bob)
     const sent = 2 * CHECKPOINT_EVERY + 300

@@ -1,27 +1,12 @@
-import { afterAll, describe, expect, test } from '@jest/globals'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { describe, expect, test } from '@jest/globals'
 import Database from 'better-sqlite3'
 import { SqliteStorage } from '../../src/store/sqlite.js'
+import { sqliteFiles } from './sqlite-files.js'
 import { PURGE_ROWS } from '../../src/store/sqlite-deletion.js'
 import { messages } from './history-suite.js'
 import { entries, meta, pattern, ready, submission } from './suite.js'
 
-const root = mkdtempSync(join(tmpdir(), 'demes-deletion-'))
-let files = 0
-const opened: SqliteStorage[] = []
-const newPath = (): string => join(root, `d${files++}.db`)
-const open = (path: string): SqliteStorage => {
-  const storage = SqliteStorage.open(path)
-  opened.push(storage)
-  return storage
-}
-
-afterAll(() => {
-  for (const s of opened) s.close()
-  rmSync(root, { recursive: true, force: true })
-})
+const { newPath, open } = sqliteFiles('deletion')
 
 /** A room with `count` messages (and a log, an outbox, a hard state and a snapshot). */
 function fill (storage: SqliteStorage, roomId: string, count: number): void {

@@ -1,28 +1,14 @@
-import { afterAll, describe, expect, test } from '@jest/globals'
-import { mkdtempSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { describe, expect, test } from '@jest/globals'
+import { readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs'
 import Database from 'better-sqlite3'
 import fc from 'fast-check'
 import type { Ready } from '../../src/core/types.js'
 import { SCHEMA_VERSION, SqliteRoomStore, SqliteStorage, StorageError } from '../../src/store/sqlite.js'
 import { MemoryStore, type RoomStore } from '../../src/store/memory.js'
 import { entries, meta, pattern, readAll, ready, roomStoreSuite, submission } from './suite.js'
+import { sqliteFiles } from './sqlite-files.js'
 
-const root = mkdtempSync(join(tmpdir(), 'demes-sqlite-'))
-let files = 0
-const opened: SqliteStorage[] = []
-const newPath = (): string => join(root, `t${files++}.db`)
-const open = (path: string): SqliteStorage => {
-  const storage = SqliteStorage.open(path)
-  opened.push(storage)
-  return storage
-}
-
-afterAll(() => {
-  for (const s of opened) s.close()
-  rmSync(root, { recursive: true, force: true })
-})
+const { newPath, open } = sqliteFiles('sqlite')
 
 // Each store gets its own file; reopen opens a second connection to the same file.
 const paths = new WeakMap<RoomStore, string>()
