@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals'
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
+import { stablePorts } from '../helpers/ports.js'
 import { waitForValue } from '../helpers/wait.js'
 
 // Real `demes start` daemons on TCP loopback with their SQLite databases: kill -9 and restart on the
@@ -16,17 +16,6 @@ interface Daemon { name: string, dir: string, port: number, proc: ChildProcess, 
 interface Message { index: number, id: string, text: string }
 const root = mkdtempSync(join(tmpdir(), 'demes-restart-'))
 const procs: ChildProcess[] = []
-
-async function freePort (): Promise<number> {
-  return await new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address()
-      server.close(() => { resolve(typeof address === 'object' && address != null ? address.port : 0) })
-    })
-  })
-}
 
 /** Starts (or restarts, with the same directory and port) a daemon and waits for its node.json. */
 async function startDaemon (name: string, port: number, bootstrap: string[] = []): Promise<Daemon> {
@@ -131,7 +120,7 @@ describe('daemons restarted on the same data directory (SQLite)', () => {
   })()
 
   test('kill -9 of a member during a write burst, restart: nothing acknowledged lost, nothing twice, logs identical', async () => {
-    const [pa, pb, pc] = await Promise.all([freePort(), freePort(), freePort()])
+    const [pa, pb, pc] = await stablePorts(3)
     a = await startDaemon('a', pa)
     b = await startDaemon('b', pb, [a.addrs[0]])
     c = await startDaemon('c', pc, [a.addrs[0]])
@@ -220,7 +209,7 @@ describe('daemons restarted on the same data directory (SQLite)', () => {
 
 describe('an offline member catching up', () => {
   test('a member killed while 10,000 messages were sent is brought up to date as soon as it is back, without anyone writing', async () => {
-    const ports = await Promise.all([freePort(), freePort(), freePort()])
+    const ports = await stablePorts(3)
     const p = await startDaemon('p', ports[0])
     const q = await startDaemon('q', ports[1], [p.addrs[0]])
     let r = await startDaemon('r', ports[2], [p.addrs[0]])
