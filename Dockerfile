@@ -18,8 +18,9 @@ COPY --from=build /app/dist ./dist
 RUN ln -s /app/dist/src/cli/demes.js /usr/local/bin/demes && chmod +x /app/dist/src/cli/demes.js
 ENV DEMES_HOME=/data
 # As `npm start`: a 2 MiB young generation (V8's default grows to 16 MiB × 2 after a burst and keeps it
-# while the node is idle; docs/benchmarks.md, idle RSS).
-ENV NODE_OPTIONS=--max-semi-space-size=2
+# while the node is idle) and one V8 helper thread instead of four (each costs a stack and a malloc
+# arena); docs/benchmarks.md, idle RSS.
+ENV NODE_OPTIONS="--max-semi-space-size=2 --v8-pool-size=1"
 # glibc: allocations of 128 KiB and more always get their own mapping, returned when freed (by
 # default the threshold rises after the first such free, and freed buffers stay in the heap).
 ENV MALLOC_MMAP_THRESHOLD_=131072
