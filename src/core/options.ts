@@ -47,6 +47,8 @@ export interface Limits {
   maxMembers: number
   /** Data bytes per InstallSnapshot chunk, sent and accepted. */
   maxSnapshotChunkBytes: number
+  /** InstallSnapshot chunks in flight per member before the host waits for answers (flow control). */
+  maxSnapshotInflight: number
   /** Total data bytes of a snapshot a member accepts. */
   maxSnapshotBytes: number
   /** Senders in a snapshot's dedup state (every member that ever submitted). */
@@ -62,6 +64,9 @@ export const DEFAULT_LIMITS: Limits = {
   maxOutbox: 10_000,
   maxMembers: 64,
   maxSnapshotChunkBytes: 1024 * 1024,
+  // A member checks and stores one chunk while the next arrives; the host holds at most this many
+  // chunks (4 MiB) per member in its send queue.
+  maxSnapshotInflight: 4,
   maxSnapshotBytes: 1 << 30,
   maxSnapshotSenders: 100_000
 }

@@ -2,8 +2,8 @@
  * The host's view of one member's replication (etcd's Progress): in `probe` state it sends one
  * AppendEntries at a time until it finds where the logs match; in `replicate` state it pipelines up
  * to `maxInflight` batches; in `snapshot` state the member needs compacted entries and gets the
- * host's snapshot, one chunk in flight at a time. The in-flight window is the flow control that
- * keeps a slow member from making the host buffer without bound.
+ * host's snapshot, up to `maxSnapshotInflight` chunks in flight. The in-flight windows are the flow
+ * control that keeps a slow member from making the host buffer without bound.
  */
 export class Progress {
   match = 0
@@ -26,14 +26,18 @@ export class Progress {
   /** Snapshot state: the snapshot being sent (its last index and term). */
   snapshotIndex = 0
   snapshotTerm = 0
-  /** Snapshot state: bytes the member holds in order, i.e. the offset of the next chunk. */
+  /** Snapshot state: bytes the member acknowledged holding in order. */
   snapshotOffset = 0
-  /** Snapshot state: end offset of the last chunk sent (the member cannot want more than this). */
+  /** Snapshot state: the offset the next chunk is sent from (past the chunks in flight). */
+  snapshotNext = 0
+  /** Snapshot state: end offset of the furthest chunk sent (the member cannot want more than this). */
   snapshotSentEnd = 0
-  /** Snapshot state: the heartbeat round the chunk in flight was sent in; null when none is in flight. */
-  private chunkRound: number | null = null
+  /** Snapshot state: the lowest offset the member asked for below snapshotOffset since it last advanced. */
+  private lowestWanted: number | undefined
+  /** Snapshot state: chunks in flight, oldest first, with the heartbeat round each was sent in. */
+  private readonly chunksInflight: Array<{ start: number, end: number, last: boolean, round: number }> = []
 
-  constructor (next: number, private readonly maxInflight: number) {
+  constructor (next: number, private readonly maxInflight: number, private readonly maxSnapshotInflight = 1) {
     this.next = next
   }
 
@@ -41,7 +45,8 @@ export class Progress {
     switch (this.state) {
       case 'probe': return this.probeSent
       case 'replicate': return this.inflight.length >= this.maxInflight
-      case 'snapshot': return this.chunkRound != null
+      // Nothing follows the last chunk until it is answered (or presumed lost).
+      case 'snapshot': return this.chunksInflight.length >= this.maxSnapshotInflight || this.chunksInflight.at(-1)?.last === true
     }
   }
 
@@ -75,35 +80,74 @@ export class Progress {
     this.snapshotIndex = index
     this.snapshotTerm = term
     this.snapshotOffset = 0
+    this.snapshotNext = 0
     this.snapshotSentEnd = 0
-    this.chunkRound = null
+    this.lowestWanted = undefined
+    this.chunksInflight.length = 0
     this.probeSent = false
     this.inflight.length = 0
   }
 
   /**
    * Append-only snapshots: the host's snapshot is now a newer one, whose data starts with the data of
-   * the one being sent, so the transfer goes on with it from the same offset (nothing in flight).
+   * the one being sent, so the transfer goes on with it where it is (the chunks in flight included:
+   * their bytes are the same in the newer data).
    */
   continueWith (index: number, term: number): void {
     this.snapshotIndex = index
     this.snapshotTerm = term
   }
 
-  onChunkSent (round: number, end: number): void {
-    this.chunkRound = round
+  onChunkSent (round: number, start: number, end: number, last: boolean): void {
+    this.chunksInflight.push({ start, end, last, round })
+    this.snapshotNext = end
     this.snapshotSentEnd = Math.max(this.snapshotSentEnd, end)
   }
 
-  /** The member answered: it wants `nextOffset` next (lower than sent after a loss or a restart of the member). */
+  /**
+   * The member answered: it holds `nextOffset` bytes and wants the chunk from there. The chunks that
+   * covers are done. If the oldest chunk still in flight does not start there, the member dropped
+   * one (lost, or out of order): go back and send from `nextOffset`. An answer naming the start of
+   * the oldest chunk in flight only says that chunk is on its way (a late answer to a chunk sent
+   * before going back, say).
+   *
+   * An answer below what the member acknowledged before is late (links reorder), or the member lost
+   * its reception (a restart). Going back on it at once would resend a window of chunks per late
+   * answer, each drawing answers of its own: a storm. It is only noted; if the member really lost
+   * its bytes, the chunks in flight go unanswered and the loss check (onChunkLost) goes back to it.
+   */
   onChunkAcked (nextOffset: number): void {
+    if (nextOffset < this.snapshotOffset) {
+      this.lowestWanted = Math.min(this.lowestWanted ?? nextOffset, nextOffset)
+      return
+    }
+    while (this.chunksInflight.length > 0 && (this.chunksInflight[0] as { end: number }).end <= nextOffset) this.chunksInflight.shift()
+    if (nextOffset > this.snapshotOffset) this.lowestWanted = undefined
     this.snapshotOffset = nextOffset
-    this.chunkRound = null
+    const oldest = this.chunksInflight[0]
+    if (oldest == null ? nextOffset !== this.snapshotNext : oldest.start !== nextOffset) this.goBackTo(nextOffset)
   }
 
-  /** The chunk in flight or its answer was presumably lost: send again from the acknowledged offset. */
+  /**
+   * The oldest chunk in flight or its answer was presumably lost: send again from the acknowledged
+   * offset, or from lower if the member since said it holds less.
+   */
   onChunkLost (): void {
-    this.chunkRound = null
+    this.snapshotOffset = Math.min(this.snapshotOffset, this.lowestWanted ?? this.snapshotOffset)
+    this.lowestWanted = undefined
+    this.goBackTo(this.snapshotOffset)
+  }
+
+  /** The member installed the snapshot being sent: a newer one, if it needs one, is sent from offset 0. */
+  onSnapshotInstalled (): void {
+    this.snapshotOffset = 0
+    this.lowestWanted = undefined
+    this.goBackTo(0)
+  }
+
+  private goBackTo (offset: number): void {
+    this.chunksInflight.length = 0
+    this.snapshotNext = offset
   }
 
   becomeReplicate (): void {
@@ -130,7 +174,7 @@ export class Progress {
    * from the match (a spurious resend on a reordering link is harmless: appends are idempotent).
    */
   suspectsLoss (round: number): boolean {
-    if (this.state === 'snapshot') return this.chunkRound != null && this.chunkRound < round
+    if (this.state === 'snapshot') return (this.chunksInflight[0]?.round ?? round) < round
     const oldest = this.inflight[0]
     return this.state === 'replicate' && oldest != null && oldest.round < round
   }

@@ -844,7 +844,7 @@ export class RaftCore {
     const current = pr.state === 'snapshot' && pr.snapshotIndex === sr.index && pr.snapshotTerm === sr.term
     if (sr.matchIndex > 0) {
       // That transfer is over: a newer snapshot, if the member still needs one, is sent from offset 0.
-      if (current) pr.onChunkAcked(0)
+      if (current) pr.onSnapshotInstalled()
       const advanced = pr.maybeUpdate(sr.matchIndex)
       if (pr.state === 'snapshot' && pr.match >= this.log.snapshot().index) pr.becomeProbe()
       if (advanced && !this.onMatchAdvanced(from, pr)) return
@@ -1054,7 +1054,7 @@ export class RaftCore {
   private syncProgress (): void {
     const config = this.log.latestConfig()
     for (const id of [...config.voters, ...config.learners]) {
-      if (id !== this.id && !this.progress.has(id)) this.progress.set(id, new Progress(this.log.lastIndex() + 1, this.opts.limits.maxInflight))
+      if (id !== this.id && !this.progress.has(id)) this.progress.set(id, new Progress(this.log.lastIndex() + 1, this.opts.limits.maxInflight, this.opts.limits.maxSnapshotInflight))
     }
   }
 
@@ -1108,32 +1108,36 @@ export class RaftCore {
   }
 
   /**
-   * Sends the next chunk of the stored snapshot (one chunk in flight per member, at most
-   * maxSnapshotChunkBytes). A newer snapshot than the one being sent restarts the transfer from
-   * offset 0 (the store keeps only the latest) — unless snapshots are append-only: the newer data
-   * starts with the older, so the transfer continues with it at the same offset. If the source has
-   * no data for it yet (the Ready that compacted is not stored yet) nothing is sent; the next
+   * Sends the next chunks of the stored snapshot, as many as the member's window allows
+   * (maxSnapshotInflight chunks of at most maxSnapshotChunkBytes): the member checks and stores one
+   * while the next is on its way. A newer snapshot than the one being sent restarts the transfer
+   * from offset 0 (the store keeps only the latest) — unless snapshots are append-only: the newer
+   * data starts with the older, so the transfer continues with it at the same offset. If the source
+   * has no data for it yet (the Ready that compacted is not stored yet) nothing is sent; the next
    * heartbeat response retries.
    */
   private sendSnapshotChunk (to: string, pr: Progress): void {
     const snap = this.log.snapshot()
     if (pr.state !== 'snapshot' || pr.snapshotIndex !== snap.index || pr.snapshotTerm !== snap.term) {
-      if (pr.state === 'snapshot' && this.opts.snapshotsAppendOnly === true && pr.snapshotOffset > 0 &&
+      if (pr.state === 'snapshot' && this.opts.snapshotsAppendOnly === true && pr.snapshotNext > 0 &&
         snap.index > pr.snapshotIndex && snap.term >= pr.snapshotTerm) {
         pr.continueWith(snap.index, snap.term)
       } else {
         pr.becomeSnapshot(snap.index, snap.term)
       }
-      this.events.push({ type: 'snapshot', state: 'sending', index: snap.index, peer: to, offset: pr.snapshotOffset })
+      this.events.push({ type: 'snapshot', state: 'sending', index: snap.index, peer: to, offset: pr.snapshotNext })
     }
     const maxBytes = this.opts.limits.maxSnapshotChunkBytes
-    const read = this.opts.snapshotSource?.read(snap.index, pr.snapshotOffset, maxBytes)
-    if (read == null) return
-    const data = read.data.byteLength > maxBytes ? read.data.subarray(0, maxBytes) : read.data
-    const done = pr.snapshotOffset + data.byteLength >= read.size
-    if (!done && data.byteLength === 0) return // a source that returns nothing before the end: wait
-    this.send(to, { installSnapshot: { index: snap.index, term: snap.term, offset: pr.snapshotOffset, data: data as Uint8Array<ArrayBuffer>, done, meta: done ? snap : undefined } })
-    pr.onChunkSent(this.heartbeatRound, pr.snapshotOffset + data.byteLength)
+    while (!pr.isPaused()) {
+      const offset = pr.snapshotNext
+      const read = this.opts.snapshotSource?.read(snap.index, offset, maxBytes)
+      if (read == null) return
+      const data = read.data.byteLength > maxBytes ? read.data.subarray(0, maxBytes) : read.data
+      const done = offset + data.byteLength >= read.size
+      if (!done && data.byteLength === 0) return // a source that returns nothing before the end: wait
+      this.send(to, { installSnapshot: { index: snap.index, term: snap.term, offset, data: data as Uint8Array<ArrayBuffer>, done, meta: done ? snap : undefined } })
+      pr.onChunkSent(this.heartbeatRound, offset, offset + data.byteLength, done)
+    }
   }
 
   // ---------------------------------------------------------------------------------------------

@@ -63,7 +63,9 @@ export function runSeed (opts: SeedOptions): SeedResult {
     maxInflight: pick(rng, [1, 2, 4, 16]),
     maxSubmitBatch: pick(rng, [1, 4, 64]),
     // Small chunks make a transfer many round trips long, so faults hit it mid-way.
-    maxSnapshotChunkBytes: pick(rng, [32, 128, 512, 4096, 1 << 18])
+    maxSnapshotChunkBytes: pick(rng, [32, 128, 512, 4096, 1 << 18]),
+    // From its own stream, so every other choice of a seed stays what it was.
+    maxSnapshotInflight: pick(seededRng(subSeed(opts.seed, 'snapshot-inflight')), [1, 2, 4, 8])
   }
   // Log compaction in most runs: every member compacts at a random applied index once it applied
   // this many entries beyond its snapshot, so lagging and restarted members need snapshots.

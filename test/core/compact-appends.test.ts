@@ -49,7 +49,7 @@ describe('compact with appends', () => {
 
 describe('a member receiving a snapshot', () => {
   test('reports the host\'s commit index as at least the snapshot\'s while its own is still behind (catch-up progress)', () => {
-    const limits = { ...DEFAULT_LIMITS, maxSnapshotChunkBytes: 4 }
+    const limits = { ...DEFAULT_LIMITS, maxSnapshotChunkBytes: 4, maxSnapshotInflight: 1 }
     const hostStore = MemoryStore.from(RaftCore.bootstrap(['a']))
     const host = new RaftCore(coreOptions('a', seededRng(1), { snapshotSource: hostStore, limits }), hostStore.load(), 0)
     const memberStore = new MemoryStore()

@@ -155,10 +155,10 @@ function chunks (net: Net, to?: string): InstallSnapshot[] {
 
 /**
  * a hosts a, b, c; c is down while a and b commit `count` submissions from b; a then compacts at its
- * applied index. Snapshot chunks are `chunkBytes` at most.
+ * applied index. Snapshot chunks are `chunkBytes` at most, `inflight` of them in flight.
  */
-function compactedRoom (count = 12, chunkBytes = 64, extra: Overrides = {}): Net {
-  const overrides: Overrides = { limits: { ...DEFAULT_LIMITS, maxSnapshotChunkBytes: chunkBytes }, ...extra }
+function compactedRoom (count = 12, chunkBytes = 64, extra: Overrides = {}, inflight = 1): Net {
+  const overrides: Overrides = { limits: { ...DEFAULT_LIMITS, maxSnapshotChunkBytes: chunkBytes, maxSnapshotInflight: inflight }, ...extra }
   const members = VOTERS.map(id => new Member(id, MemoryStore.from(RaftCore.bootstrap(VOTERS)), overrides))
   const net = new Net(members)
   net.down.add('c')
@@ -497,6 +497,82 @@ describe('InstallSnapshot: the host sends its snapshot in chunks to a member tha
     expect(after.every(ch => ch.offset >= 48)).toBe(true)
     const answered = net.delivered.filter(m => m.snapshotResponse != null && m.from === 'c').map(m => m.snapshotResponse?.nextOffset)
     expect(answered).toContain(64)
+  })
+
+  test('pipelined: up to maxSnapshotInflight chunks in flight; a chunk lost mid-window is sent again from where the member stopped', () => {
+    const net = compactedRoom(40, 16, {}, 3)
+    const a = net.member('a')
+    const c = net.member('c')
+    const size = (a.store.snapshot?.data as Uint8Array).byteLength
+    expect(size).toBeGreaterThan(10 * 16)
+    let inFlight = 0
+    let maxInFlight = 0
+    let lost = false
+    net.drop = m => {
+      if (m.installSnapshot != null) {
+        // The fourth chunk is lost once: the two after it reach c out of order.
+        if (!lost && m.installSnapshot.offset === 3 * 16) {
+          lost = true
+          return true
+        }
+        maxInFlight = Math.max(maxInFlight, ++inFlight)
+      }
+      if (m.snapshotResponse != null) inFlight--
+      return false
+    }
+    net.down.delete('c')
+    net.run(300)
+    expect(lost).toBe(true)
+    expect(maxInFlight).toBe(3)
+    expect(c.core.snapshot()).toEqual(a.core.snapshot())
+    expect(c.store.snapshot?.data).toEqual(a.store.snapshot?.data)
+    expect(c.app).toEqual(a.app)
+    // Every chunk went once, plus the lost one and the two c refused after it (a window sent again).
+    const sent = chunks(net, 'c')
+    expect(sent.length).toBeLessThanOrEqual(Math.ceil(size / 16) + 3)
+    expect(sent.every(ch => ch.data.byteLength <= 16)).toBe(true)
+  })
+
+  test('pipelined: late answers below what the member acknowledged send nothing again; a member that lost its bytes is started over', () => {
+    const net = compactedRoom(40, 16, {}, 4)
+    const a = net.member('a')
+    const c = net.member('c')
+    const size = (a.store.snapshot?.data as Uint8Array).byteLength
+    // Each of c's answers is followed by a stale copy of its first one (nextOffset 16).
+    let first: RaftMessage | undefined
+    net.drop = m => {
+      if (m.snapshotResponse == null || m.snapshotResponse.matchIndex > 0) return false
+      first ??= m
+      a.core.step(m, net.now)
+      a.core.step(first, net.now)
+      return true
+    }
+    net.down.delete('c')
+    net.run(300)
+    expect(c.core.snapshot()).toEqual(a.core.snapshot())
+    expect(c.app).toEqual(a.app)
+    expect(chunks(net, 'c').length).toBe(Math.ceil(size / 16))
+
+    // Now c restarts mid-transfer of a newer snapshot and answers from 0: the host, after a
+    // heartbeat round without answers to its window, sends from 0.
+    const net2 = compactedRoom(40, 16, { snapshotsAppendOnly: false }, 4)
+    const a2 = net2.member('a')
+    const c2 = net2.member('c')
+    let restarted = false
+    net2.drop = m => {
+      if (!restarted && m.installSnapshot != null && m.installSnapshot.offset === 5 * 16) {
+        restarted = true
+        c2.restart(net2.now)
+      }
+      return false
+    }
+    net2.down.delete('c')
+    net2.run(400)
+    expect(restarted).toBe(true)
+    expect(c2.core.snapshot()).toEqual(a2.core.snapshot())
+    expect(c2.app).toEqual(a2.app)
+    const offsets = chunks(net2, 'c').map(ch => ch.offset)
+    expect(offsets.lastIndexOf(0)).toBeGreaterThan(0)
   })
 
   test.each([true, false])('a member that says it holds more than was sent: followed within the snapshot\'s size only with append-only snapshots (%s)', appendOnly => {
