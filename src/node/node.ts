@@ -567,7 +567,8 @@ export class DemesNode implements DemesNodeApi {
         room.refusedSnapshot = refused
         return
       }
-      message = { ...message, installSnapshot: checked.chunk }
+      room.driver.receiveNow({ ...message, installSnapshot: checked.chunk })
+      return
     }
     room.driver.receive(message)
   }

@@ -109,6 +109,18 @@ export class RoomDriver extends EventEmitter<RoomDriverEvents> {
     this.scheduleFlush()
   }
 
+  /**
+   * Steps a message and takes the Ready at once rather than at the end of the turn. For snapshot
+   * chunks: the host pipelines them, and the node checks each against what the core accepted of the
+   * ones before it (IncomingSnapshotCheck), so that must be stored before the next chunk is read.
+   * A chunk is a transaction of its own anyway (a megabyte, arriving alone).
+   */
+  receiveNow (message: RaftMessage): void {
+    if (this.stopped) return
+    this.core.step(message, this.clock())
+    this.process()
+  }
+
   /** Queues a chat submission; it is durable in this member's outbox once persisted() resolves. */
   propose (payload: Uint8Array): ProposeResult {
     if (this.stopped) throw new Error(`room ${this.roomId} is stopped`)
