@@ -82,23 +82,43 @@ export class RecordParser {
    * length prefix and encoded bytes, as the data holds them) is appended to it, in the same order.
    */
   push (bytes: Uint8Array, frames?: Uint8Array[]): SnapshotRecord[] {
-    const buf = this.carry.byteLength === 0 ? bytes : concat([this.carry, bytes])
     const records: SnapshotRecord[] = []
     let at = 0
-    while (at < buf.byteLength) {
-      const prefix = readPrefix(buf, at)
+    if (this.carry.byteLength > 0) {
+      // The frame cut at the end of the last push is completed with just the bytes it lacks: the
+      // rest is parsed where it is, not copied behind the carry (a chunk is a megabyte).
+      const carried = this.carry.byteLength
+      const prefix = readPrefix(concat([this.carry, bytes.subarray(0, MAX_PREFIX_BYTES)]), 0)
+      if (prefix != null) this.checkLength(prefix.length, this.offset - carried)
+      const lacking = prefix == null ? Infinity : prefix.next + prefix.length - carried
+      if (lacking > bytes.byteLength) {
+        this.carry = concat([this.carry, bytes])
+        this.offset += bytes.byteLength
+        return records
+      }
+      const frame = concat([this.carry, bytes.subarray(0, lacking)])
+      records.push(this.record(frame.subarray((prefix as { next: number }).next)))
+      frames?.push(frame)
+      at = lacking
+    }
+    while (at < bytes.byteLength) {
+      const prefix = readPrefix(bytes, at)
       if (prefix == null) break
       const { length, next } = prefix
-      if (length > MAX_RECORD_BYTES) throw new SnapshotDataError(`record at byte ${this.offset - this.carry.byteLength + at}: ${length} bytes, more than ${MAX_RECORD_BYTES}`)
-      if (next + length > buf.byteLength) break
-      records.push(this.record(buf.subarray(next, next + length)))
-      frames?.push(buf.subarray(at, next + length))
+      this.checkLength(length, this.offset + at)
+      if (next + length > bytes.byteLength) break
+      records.push(this.record(bytes.subarray(next, next + length)))
+      frames?.push(bytes.subarray(at, next + length))
       at = next + length
     }
     // Only the unfinished frame is kept (copied, so the caller's buffer can go).
-    this.carry = at === buf.byteLength ? EMPTY : buf.slice(at)
+    this.carry = at === bytes.byteLength ? EMPTY : bytes.slice(at)
     this.offset += bytes.byteLength
     return records
+  }
+
+  private checkLength (length: number, frameAt: number): void {
+    if (length > MAX_RECORD_BYTES) throw new SnapshotDataError(`record at byte ${frameAt}: ${length} bytes, more than ${MAX_RECORD_BYTES}`)
   }
 
   /**
