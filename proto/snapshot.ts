@@ -229,3 +229,137 @@ export namespace SnapshotRecord {
     return streamMessage(buf, SnapshotRecord.codec(), opts)
   }
 }
+
+export interface SnapshotRecordHead {
+  index: number
+  term: number
+  payload?: Uint8Array<ArrayBuffer>
+}
+
+export namespace SnapshotRecordHead {
+  let _codec: Codec<SnapshotRecordHead>
+
+  export const codec = (): Codec<SnapshotRecordHead> => {
+    if (_codec == null) {
+      _codec = message<SnapshotRecordHead>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.index != null && obj.index !== 0)) {
+          w.uint32(8)
+          w.uint64Number(obj.index)
+        }
+
+        if ((obj.term != null && obj.term !== 0)) {
+          w.uint32(16)
+          w.uint64Number(obj.term)
+        }
+
+        if (obj.payload != null) {
+          w.uint32(42)
+          w.bytes(obj.payload)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          index: 0,
+          term: 0
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.index = reader.uint64Number()
+              break
+            }
+            case 2: {
+              obj.term = reader.uint64Number()
+              break
+            }
+            case 5: {
+              obj.payload = reader.bytes()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.index`,
+                value: reader.uint64Number()
+              }
+              break
+            }
+            case 2: {
+              yield {
+                field: `${prefix}.term`,
+                value: reader.uint64Number()
+              }
+              break
+            }
+            case 5: {
+              yield {
+                field: `${prefix}.payload`,
+                value: reader.bytes()
+              }
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface SnapshotRecordHeadIndexFieldEvent {
+    field: '$.index'
+    value: number
+  }
+
+  export interface SnapshotRecordHeadTermFieldEvent {
+    field: '$.term'
+    value: number
+  }
+
+  export interface SnapshotRecordHeadPayloadFieldEvent {
+    field: '$.payload'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export function encode (obj: Partial<SnapshotRecordHead>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, SnapshotRecordHead.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SnapshotRecordHead>): SnapshotRecordHead {
+    return decodeMessage(buf, SnapshotRecordHead.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SnapshotRecordHead>): Generator<SnapshotRecordHeadIndexFieldEvent | SnapshotRecordHeadTermFieldEvent | SnapshotRecordHeadPayloadFieldEvent> {
+    return streamMessage(buf, SnapshotRecordHead.codec(), opts)
+  }
+}

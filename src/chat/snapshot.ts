@@ -3,7 +3,7 @@
 // Encoding is a pure function of committed entries, so every member produces the same bytes, and a
 // later snapshot's data is an earlier one's followed by the records in between.
 import { EntryType, type Entry, type SnapshotMeta } from '../../proto/raft.js'
-import { SnapshotRecord } from '../../proto/snapshot.js'
+import { SnapshotRecord, SnapshotRecordHead } from '../../proto/snapshot.js'
 import * as varint from 'uint8-varint'
 import { concat } from 'uint8arrays/concat'
 
@@ -48,10 +48,26 @@ export function recordEntry (record: SnapshotRecord): Entry {
 }
 
 /**
+ * A record as a member receiving a snapshot first reads it (proto SnapshotRecordHead): its place in
+ * the log and its payload, with its frame (length prefix and record, as the data holds it). The
+ * whole record is decoded from the frame (decodeHead) only when it must be checked by its own
+ * signature; a record vouched for by checkpoints is byte for byte what honest members hold.
+ */
+export interface RecordHead {
+  index: number
+  term: number
+  payload: Uint8Array | undefined
+  frame: Uint8Array
+  /** Where the record starts in `frame`, after the length prefix. */
+  bodyAt: number
+}
+
+/**
  * Splits the data of the snapshot `index`/`term` into records as its bytes arrive in order from
  * offset 0, holding at most one incomplete frame in between. Checks every frame and record: sizes
  * within bounds, indexes strictly increasing and at most the snapshot's index, terms never
- * decreasing and at most the snapshot's term. Throws SnapshotDataError at the first violation.
+ * decreasing and at most the snapshot's term (pushHeads: the rest of a record when decodeHead
+ * decodes it). Throws SnapshotDataError at the first violation.
  */
 export class RecordParser {
   readonly index: number
@@ -77,16 +93,41 @@ export class RecordParser {
     return copy
   }
 
-  /**
-   * The records completed by the next `bytes` of the data. With `frames`, each record's frame (its
-   * length prefix and encoded bytes, as the data holds them) is appended to it, in the same order.
-   */
-  push (bytes: Uint8Array, frames?: Uint8Array[]): SnapshotRecord[] {
+  /** The records completed by the next `bytes` of the data, decoded and checked in full. */
+  push (bytes: Uint8Array): SnapshotRecord[] {
     const records: SnapshotRecord[] = []
+    this.frames(bytes, (frame, bodyAt) => {
+      const record = decodeRecord(frame.subarray(bodyAt), this.lastIndex)
+      this.checkPlace(record.index, record.term)
+      records.push(record)
+    })
+    return records
+  }
+
+  /** The heads of the records completed by the next `bytes` of the data, their places checked. */
+  pushHeads (bytes: Uint8Array): RecordHead[] {
+    const heads: RecordHead[] = []
+    this.frames(bytes, (frame, bodyAt) => {
+      let head: SnapshotRecordHead
+      try {
+        head = SnapshotRecordHead.decode(frame.subarray(bodyAt))
+      } catch (err) {
+        throw new SnapshotDataError(`a record after index ${this.lastIndex} does not decode: ${(err as Error).message}`)
+      }
+      this.checkPlace(head.index, head.term)
+      heads.push({ index: head.index, term: head.term, payload: head.payload, frame, bodyAt })
+    })
+    return heads
+  }
+
+  /**
+   * Calls `visit` with each frame the next `bytes` complete, and where its record starts in it. A
+   * frame cut at the end of the last push is completed with just the bytes it lacks: the rest is
+   * framed where it is, not copied behind the carry (a chunk is a megabyte).
+   */
+  private frames (bytes: Uint8Array, visit: (frame: Uint8Array, bodyAt: number) => void): void {
     let at = 0
     if (this.carry.byteLength > 0) {
-      // The frame cut at the end of the last push is completed with just the bytes it lacks: the
-      // rest is parsed where it is, not copied behind the carry (a chunk is a megabyte).
       const carried = this.carry.byteLength
       const prefix = readPrefix(concat([this.carry, bytes.subarray(0, MAX_PREFIX_BYTES)]), 0)
       if (prefix != null) this.checkLength(prefix.length, this.offset - carried)
@@ -94,11 +135,9 @@ export class RecordParser {
       if (lacking > bytes.byteLength) {
         this.carry = concat([this.carry, bytes])
         this.offset += bytes.byteLength
-        return records
+        return
       }
-      const frame = concat([this.carry, bytes.subarray(0, lacking)])
-      records.push(this.record(frame.subarray((prefix as { next: number }).next)))
-      frames?.push(frame)
+      visit(concat([this.carry, bytes.subarray(0, lacking)]), (prefix as { next: number }).next)
       at = lacking
     }
     while (at < bytes.byteLength) {
@@ -107,18 +146,24 @@ export class RecordParser {
       const { length, next } = prefix
       this.checkLength(length, this.offset + at)
       if (next + length > bytes.byteLength) break
-      records.push(this.record(bytes.subarray(next, next + length)))
-      frames?.push(bytes.subarray(at, next + length))
+      visit(bytes.subarray(at, next + length), next - at)
       at = next + length
     }
     // Only the unfinished frame is kept (copied, so the caller's buffer can go).
     this.carry = at === bytes.byteLength ? EMPTY : bytes.slice(at)
     this.offset += bytes.byteLength
-    return records
   }
 
   private checkLength (length: number, frameAt: number): void {
     if (length > MAX_RECORD_BYTES) throw new SnapshotDataError(`record at byte ${frameAt}: ${length} bytes, more than ${MAX_RECORD_BYTES}`)
+  }
+
+  /** Indexes strictly increase up to the snapshot's, terms never decrease up to the snapshot's. */
+  private checkPlace (index: number, term: number): void {
+    if (index <= this.lastIndex || index > this.index) throw new SnapshotDataError(`record index ${index} after ${this.lastIndex} (snapshot through ${this.index})`)
+    if (term < this.lastTerm || term > this.term || term < 1) throw new SnapshotDataError(`record ${index}: term ${term} after ${this.lastTerm} (snapshot term ${this.term})`)
+    this.lastIndex = index
+    this.lastTerm = term
   }
 
   /**
@@ -139,24 +184,28 @@ export class RecordParser {
   end (): void {
     if (this.carry.byteLength > 0) throw new SnapshotDataError(`the data ends inside a record (${this.carry.byteLength} bytes left over)`)
   }
+}
 
-  private record (bytes: Uint8Array): SnapshotRecord {
-    let record: SnapshotRecord
-    try {
-      record = SnapshotRecord.decode(bytes)
-    } catch (err) {
-      throw new SnapshotDataError(`a record after index ${this.lastIndex} does not decode: ${(err as Error).message}`)
-    }
-    const { index, term, sender, payload, signature } = record
-    if (index <= this.lastIndex || index > this.index) throw new SnapshotDataError(`record index ${index} after ${this.lastIndex} (snapshot through ${this.index})`)
-    if (term < this.lastTerm || term > this.term || term < 1) throw new SnapshotDataError(`record ${index}: term ${term} after ${this.lastTerm} (snapshot term ${this.term})`)
-    if (sender.length === 0 || sender.length > MAX_SENDER_LENGTH) throw new SnapshotDataError(`record ${index}: sender must be 1 to ${MAX_SENDER_LENGTH} characters`)
-    if (payload.byteLength > MAX_RECORD_PAYLOAD || signature.byteLength > MAX_SIGNATURE_BYTES) throw new SnapshotDataError(`record ${index}: payload or signature too large`)
-    if (!Number.isSafeInteger(record.seq) || record.seq < 1 || !Number.isSafeInteger(record.sentAt)) throw new SnapshotDataError(`record ${index}: malformed seq or sentAt`)
-    this.lastIndex = index
-    this.lastTerm = term
-    return record
+/** The whole record of a head (its place was checked when the head was read); throws SnapshotDataError. */
+export function decodeHead (head: RecordHead): SnapshotRecord {
+  const record = decodeRecord(head.frame.subarray(head.bodyAt), head.index - 1)
+  if (record.index !== head.index || record.term !== head.term) throw new SnapshotDataError(`record ${head.index} decodes differently in full`)
+  return record
+}
+
+/** A record decoded, its fields within bounds (its place in the data is the parser's to check). */
+function decodeRecord (bytes: Uint8Array, after: number): SnapshotRecord {
+  let record: SnapshotRecord
+  try {
+    record = SnapshotRecord.decode(bytes)
+  } catch (err) {
+    throw new SnapshotDataError(`a record after index ${after} does not decode: ${(err as Error).message}`)
   }
+  const { index, sender, payload, signature } = record
+  if (sender.length === 0 || sender.length > MAX_SENDER_LENGTH) throw new SnapshotDataError(`record ${index}: sender must be 1 to ${MAX_SENDER_LENGTH} characters`)
+  if (payload.byteLength > MAX_RECORD_PAYLOAD || signature.byteLength > MAX_SIGNATURE_BYTES) throw new SnapshotDataError(`record ${index}: payload or signature too large`)
+  if (!Number.isSafeInteger(record.seq) || record.seq < 1 || !Number.isSafeInteger(record.sentAt)) throw new SnapshotDataError(`record ${index}: malformed seq or sentAt`)
+  return record
 }
 
 type ReadFn = (index: number, offset: number, maxBytes: number) => { data: Uint8Array, size: number } | undefined

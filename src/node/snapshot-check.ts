@@ -3,7 +3,7 @@ import type { InstallSnapshot } from '../../proto/raft.js'
 import type { SnapshotRecord } from '../../proto/snapshot.js'
 import { ChainHasher, chainStart, CheckpointQuorum, isBoundary, mayHoldCheckpoint, type Checkpoint } from '../chat/checkpoint.js'
 import { decodeChatPayload } from '../chat/projection.js'
-import { RecordParser, SnapshotDataError } from '../chat/snapshot.js'
+import { decodeHead, RecordParser, SnapshotDataError, type RecordHead } from '../chat/snapshot.js'
 import type { SnapshotChunk } from '../core/types.js'
 import type { SubmissionVerifier } from '../crypto/submission.js'
 
@@ -32,7 +32,7 @@ class Reception {
     readonly chain: ChainHasher,
     readonly quorum: CheckpointQuorum,
     /** Unproven records, oldest first: always the records after the proven (or checked) prefix. */
-    readonly unproven: SnapshotRecord[],
+    readonly unproven: RecordHead[],
     /** The chain's links through boundaries at or above the oldest unproven record: what checkpoints are compared with. */
     readonly links: Map<number, Uint8Array>,
     readonly stats: ReceptionStats
@@ -44,7 +44,7 @@ class Reception {
   }
 
   /** Removes the `count` oldest unproven records (and the links below those left). */
-  dropOldest (count: number): SnapshotRecord[] {
+  dropOldest (count: number): RecordHead[] {
     const dropped = this.unproven.splice(0, count)
     const oldest = this.unproven[0]?.index ?? Infinity
     for (const through of this.links.keys()) if (through < oldest) this.links.delete(through)
@@ -95,10 +95,8 @@ export class IncomingSnapshotCheck {
     if (base == null) return { ok: true, chunk: { ...chunk, data: EMPTY, done: false, meta: undefined } }
     const reception = base.clone(from)
     try {
-      const frames: Uint8Array[] = []
-      const records = reception.parser.push(chunk.data, frames)
-      for (let i = 0; i < records.length; i++) {
-        const problem = this.take(reception, records[i], frames[i])
+      for (const head of reception.parser.pushHeads(chunk.data)) {
+        const problem = this.take(reception, head)
         if (problem != null) return { ok: false, reason: `snapshot ${chunk.index}: ${problem}` }
       }
       if (chunk.done) {
@@ -156,15 +154,19 @@ export class IncomingSnapshotCheck {
     return new Reception(parser.extendTo(chunk.index, chunk.term), accepted.chain, accepted.quorum, accepted.unproven, accepted.links, accepted.stats)
   }
 
-  /** One more record of the data: chained, weighed if it is a checkpoint, held until vouched for. Returns a problem, if any. */
-  private take (reception: Reception, record: SnapshotRecord, frame: Uint8Array): string | undefined {
+  /**
+   * One more record of the data: chained, weighed if it is a checkpoint, held until vouched for.
+   * Returns a problem, if any. Only a checkpoint's record is decoded in full here.
+   */
+  private take (reception: Reception, head: RecordHead): string | undefined {
     const completed: Checkpoint[] = []
-    reception.chain.add(record.index, frame, completed)
+    reception.chain.add(head.index, head.frame, completed)
     for (const link of completed) reception.links.set(link.through, link.digest)
     reception.stats.records++
-    reception.unproven.push(record)
-    const checkpoint = mayHoldCheckpoint(record.payload) ? decodeChatPayload(record.payload)?.checkpoint : undefined
-    if (checkpoint != null && reception.quorum.counts(record.sender)) {
+    reception.unproven.push(head)
+    const record = mayHoldCheckpoint(head.payload ?? EMPTY) ? decodeHead(head) : undefined
+    const checkpoint = record != null ? decodeChatPayload(record.payload)?.checkpoint : undefined
+    if (record != null && checkpoint != null && reception.quorum.counts(record.sender)) {
       // A checkpoint vouches for others only once its own signature is checked.
       const problem = this.checkSignature(record)
       if (problem != null) return problem
@@ -200,8 +202,8 @@ export class IncomingSnapshotCheck {
     if (count <= 0) return undefined
     const oldest = reception.dropOldest(count)
     reception.stats.bySignature += oldest.length
-    for (const record of oldest) {
-      const problem = this.checkSignature(record)
+    for (const head of oldest) {
+      const problem = this.checkSignature(decodeHead(head))
       if (problem != null) return problem
     }
     return undefined

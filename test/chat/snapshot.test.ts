@@ -2,7 +2,7 @@ import { describe, expect, test } from '@jest/globals'
 import fc from 'fast-check'
 import { EntryType, type Entry, type SnapshotMeta } from '../../proto/raft.js'
 import { SnapshotRecord } from '../../proto/snapshot.js'
-import { encodeRecords, MAX_RECORD_BYTES, recordEntry, RecordParser, SnapshotDataError, StoredRecordReader } from '../../src/chat/snapshot.js'
+import { decodeHead, encodeRecords, MAX_RECORD_BYTES, recordEntry, RecordParser, SnapshotDataError, StoredRecordReader, type RecordHead } from '../../src/chat/snapshot.js'
 import { MemoryStore } from '../../src/store/memory.js'
 
 const EMPTY = new Uint8Array(0)
@@ -27,16 +27,20 @@ const chatOnly = (entries: Entry[]): Entry[] => entries.filter(e => e.type === E
 /** The records parsed from `data` fed in pieces cut at `cuts`; their frames must be the data, cut at the records. */
 function parseInPieces (data: Uint8Array, cuts: number[], index: number, term: number): Entry[] {
   const parser = new RecordParser(index, term)
+  const headParser = new RecordParser(index, term)
   const records: Entry[] = []
-  const frames: Uint8Array[] = []
+  const heads: RecordHead[] = []
   let at = 0
   for (const cut of [...cuts.filter(c => c > 0 && c < data.byteLength).sort((a, b) => a - b), data.byteLength]) {
-    records.push(...parser.push(data.subarray(at, cut), frames).map(recordEntry))
+    records.push(...parser.push(data.subarray(at, cut)).map(recordEntry))
+    heads.push(...headParser.pushHeads(data.subarray(at, cut)))
     at = cut
   }
   parser.end()
-  expect(frames).toHaveLength(records.length)
-  expect(new Uint8Array(frames.flatMap(frame => [...frame]))).toEqual(data)
+  headParser.end()
+  // Read as heads, the same records: their frames are the data, each decodes in full to the record.
+  expect(new Uint8Array(heads.flatMap(head => [...head.frame]))).toEqual(data)
+  expect(heads.map(head => recordEntry(decodeHead(head)))).toEqual(records)
   return records
 }
 
