@@ -21,9 +21,11 @@ ENV DEMES_HOME=/data
 # while the node is idle) and one V8 helper thread instead of four (each costs a stack and a malloc
 # arena); docs/benchmarks.md, idle RSS.
 ENV NODE_OPTIONS="--max-semi-space-size=2 --v8-pool-size=1"
-# glibc: allocations of 128 KiB and more always get their own mapping, returned when freed (by
-# default the threshold rises after the first such free, and freed buffers stay in the heap).
-ENV MALLOC_MMAP_THRESHOLD_=131072
+# glibc: allocations of 64 KiB and more always get their own mapping, returned when freed (by
+# default the threshold rises after the first such free, and freed buffers stay in the heap). 64 KiB
+# takes in the decrypted noise frames of a catch-up, which otherwise leave the heap fragmented (freed,
+# not returned); socket reads (64 KiB buffers) then map too, a few % CPU on bare socket I/O.
+ENV MALLOC_MMAP_THRESHOLD_=65536
 VOLUME /data
 # libp2p (TCP). The HTTP API listens on the container's loopback only: use `docker exec <c> demes ...`.
 EXPOSE 4001
