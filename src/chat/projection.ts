@@ -262,23 +262,21 @@ export class ChatProjection {
   }
 
   /**
-   * Every member holds the log up to `index`. Returns the messages of `receiptsFor` (the node's own
-   * peer id: it sends receipts for its own messages) that thereby became delivered, oldest first.
+   * Every member holds the log up to `index`. Returns the delivered index before, if this raised it:
+   * the messages after it through `index` became delivered (fromSender finds a sender's, for its
+   * receipts); undefined if it did not.
    */
-  markDelivered (index: number, receiptsFor?: string): ChatMessage[] {
-    if (index <= this.delivered) return []
-    const from = this.delivered
+  markDelivered (index: number): number | undefined {
+    if (index <= this.delivered) return undefined
+    const before = this.delivered
     this.delivered = index
     if (this.writeFailure == null) this.history.markDelivered(index)
-    if (receiptsFor == null) return []
-    const sender = receiptsFor
-    const changed: ChatMessage[] = []
-    for (let after = from; ;) {
-      const batch = this.history.fromSender(sender, after, index, MAX_PAGE_LIMIT)
-      changed.push(...batch.map(m => this.view(m)))
-      if (batch.length < MAX_PAGE_LIMIT) return changed
-      after = batch[batch.length - 1].index
-    }
+    return before
+  }
+
+  /** The messages of `sender` with index in (after, through], oldest first, at most `limit` (≤ MAX_PAGE_LIMIT). */
+  fromSender (sender: string, after: number, through: number, limit: number): ChatMessage[] {
+    return this.history.fromSender(sender, after, through, limit).map(m => this.view(m))
   }
 
   /** Committed messages with log index above `after`, oldest first (at most MAX_PAGE_LIMIT). */

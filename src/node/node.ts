@@ -41,6 +41,8 @@ const DEFAULT_SEARCH_LIMIT = 20
  */
 const CATCH_UP_BUDGET_MS = 20
 const catchUpPace = (): BatchPace => new BatchPace({ budgetMs: CATCH_UP_BUDGET_MS, initial: 512, min: 64, max: 8192 })
+/** Delivered receipts emitted per turn of the event loop (see owe()). */
+const RECEIPT_BATCH = 256
 /** Applied entries after the snapshot that make a room compact its log (see DemesNodeOptions.compactEvery). */
 export const DEFAULT_COMPACT_EVERY = 2000
 /** A voter attests a checkpoint boundary only if the committed log is less than this far past it. */
@@ -100,6 +102,8 @@ interface Room {
   catchUp: StoredRecordReader | undefined
   /** The size of the catch-up's next batch. */
   catchUpPace: BatchPace
+  /** Own messages delivered, in (after, through], whose receipts are still being emitted (owe()). */
+  receiptsOwed?: { after: number, through: number }
 }
 
 /**
@@ -642,11 +646,11 @@ export class DemesNode implements DemesNodeApi {
         room.sequenced.set(event.seq, event.index)
         this.emit({ type: 'receipt', roomId: room.roomId, id: `${this.peerId}:${event.seq}`, status: 'sequenced' })
         break
-      case 'delivered':
-        for (const message of this.markDelivered(room, event.index)) {
-          if (message.sender === this.peerId) this.emit({ type: 'receipt', roomId: room.roomId, id: message.id, status: 'delivered' })
-        }
+      case 'delivered': {
+        const before = this.markDelivered(room, event.index)
+        if (before != null) this.owe(room, before, event.index)
         break
+      }
       case 'transfer':
         this.log('room %s: handover to %s %s', room.roomId, event.target, event.state)
         break
@@ -681,14 +685,49 @@ export class DemesNode implements DemesNodeApi {
     else if (agrees === true && sender !== this.peerId) this.log('room %s: member %s attests the history through %d as this node holds it', room.roomId, sender, checkpoint.through)
   }
 
-  /** This node's messages that became delivered (for receipts); a failing history only costs the receipts. */
-  private markDelivered (room: Room, index: number): ChatMessage[] {
+  /** Records the delivered index; returns the one before if it rose. A failing history only costs the receipts. */
+  private markDelivered (room: Room, index: number): number | undefined {
     try {
-      return room.chat.markDelivered(index, this.peerId)
+      return room.chat.markDelivered(index)
     } catch (err) {
       this.log.error('room %s: could not record the delivered index in the chat history: %e', room.roomId, err)
-      return []
+      return undefined
     }
+  }
+
+  /**
+   * This node's messages in (after, through] became delivered: their receipts go out RECEIPT_BATCH
+   * per turn of the event loop. A member back after a long absence raises the delivered index by
+   * tens of thousands of messages at once; reading and emitting all their receipts in one go held a
+   * host's event loop for over a second (measured on 100,000 messages), long enough for the others
+   * to elect a new host. Later deliveries meanwhile extend the range.
+   */
+  private owe (room: Room, after: number, through: number): void {
+    if (room.receiptsOwed != null) {
+      room.receiptsOwed.through = Math.max(room.receiptsOwed.through, through)
+      return
+    }
+    const owed = { after, through }
+    room.receiptsOwed = owed
+    const step = (): void => {
+      if (this.stopped || this.rooms.get(room.roomId) !== room) return
+      let batch: ChatMessage[]
+      try {
+        batch = room.chat.fromSender(this.peerId, owed.after, owed.through, RECEIPT_BATCH)
+      } catch (err) {
+        this.log.error('room %s: could not read the messages for their delivered receipts: %e', room.roomId, err)
+        room.receiptsOwed = undefined
+        return
+      }
+      for (const message of batch) this.emit({ type: 'receipt', roomId: room.roomId, id: message.id, status: 'delivered' })
+      if (batch.length < RECEIPT_BATCH) {
+        room.receiptsOwed = undefined
+        return
+      }
+      owed.after = (batch.at(-1) as ChatMessage).index
+      setImmediate(step)
+    }
+    step()
   }
 
   /** Inviter side: an invite we signed, for a room we are in, admits its bearer as a learner. */

@@ -25,14 +25,17 @@ describe('ChatProjection', () => {
     expect(chat.pageBefore(1000, 2).map(m => m.index)).toEqual([38, 40])
   })
 
-  test('marks delivered messages and reports which of one sender\'s changed', () => {
-    const changed = chat.markDelivered(6, 'p')
+  test('marks delivered messages; one sender\'s that became delivered are found by index range', () => {
+    expect(chat.markDelivered(6)).toBe(0)
+    const changed = chat.fromSender('p', 0, 6, 100)
     expect(changed.map(m => m.index)).toEqual([2, 6])
     expect(changed.every(m => m.status === 'delivered')).toBe(true)
     expect(chat.page(0, 4).map(m => m.status)).toEqual(['delivered', 'delivered', 'delivered', 'committed'])
-    expect(chat.markDelivered(5, 'p')).toEqual([])
-    expect(chat.markDelivered(10).map(m => m.index)).toEqual([])
-    expect(chat.markDelivered(14, 'q').map(m => m.index)).toEqual([12])
+    expect(chat.markDelivered(5)).toBeUndefined()
+    expect(chat.markDelivered(6)).toBeUndefined()
+    expect(chat.markDelivered(14)).toBe(6)
+    expect(chat.fromSender('q', 6, 14, 100).map(m => m.index)).toEqual([8, 12])
+    expect(chat.fromSender('p', 6, 14, 1).map(m => m.index)).toEqual([10])
   })
 
   test('messages carry the id, sender, seq and sentAt of their submission', () => {

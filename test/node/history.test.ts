@@ -245,3 +245,38 @@ describe('membership across restarts with a resumed history', () => {
     await waitFor(() => storage.rooms().length === 0)
   })
 })
+
+describe('delivered receipts when a member returns', () => {
+  test('a member back after missing 600 messages: the sender gets each receipt once, in order, at most 256 per turn of the event loop', async () => {
+    const alice = await startMember('alice', 'memory')
+    const bob = await startMember('bob', 'memory')
+    const carol = await startMember('carol', 'memory')
+    const { roomId } = await alice.node.createRoom('team')
+    await waitFor(() => alice.node.room(roomId).host === alice.node.info().peerId)
+    for (const joiner of [bob, carol]) await joiner.node.join(await alice.node.createInvite(roomId))
+    await alice.node.send(roomId, 'everyone is here')
+    await waitFor(() => all(carol, roomId).length === 1 && all(alice, roomId).every(m => m.status === 'delivered'))
+    await stop(carol)
+    // Committed by alice and bob, but not delivered: carol lacks them.
+    const sent: string[] = []
+    for (let i = 0; i < 600; i++) sent.push((await alice.node.send(roomId, `while carol is away ${i}`)).id)
+    await waitFor(() => all(alice, roomId).length === 601, 60_000)
+    expect(all(alice, roomId).filter(m => m.status === 'delivered')).toHaveLength(1)
+
+    // Receipts are tagged with the turn of the event loop they came in.
+    let turn = 0
+    let ticking = true
+    const tick = (): void => { turn++; if (ticking) setImmediate(tick) }
+    tick()
+    const receipts: Array<{ id: string, turn: number }> = []
+    alice.node.subscribe(e => { if (e.type === 'receipt' && e.status === 'delivered') receipts.push({ id: e.id, turn }) })
+    await restart(carol)
+    await waitFor(() => receipts.length >= 600, 60_000)
+    ticking = false
+    expect(receipts.map(r => r.id)).toEqual(sent)
+    const perTurn = new Map<number, number>()
+    for (const r of receipts) perTurn.set(r.turn, (perTurn.get(r.turn) ?? 0) + 1)
+    expect(Math.max(...perTurn.values())).toBeLessThanOrEqual(256)
+    await waitFor(() => all(alice, roomId).every(m => m.status === 'delivered'))
+  }, 120_000)
+})
