@@ -1357,6 +1357,7 @@ export interface Heartbeat {
   deliveredIndex: number
   succession: string[]
   probe: number
+  hostCommitIndex: number
 }
 
 export namespace Heartbeat {
@@ -1391,6 +1392,11 @@ export namespace Heartbeat {
           w.uint64Number(obj.probe)
         }
 
+        if ((obj.hostCommitIndex != null && obj.hostCommitIndex !== 0)) {
+          w.uint32(40)
+          w.uint64Number(obj.hostCommitIndex)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -1399,7 +1405,8 @@ export namespace Heartbeat {
           commitIndex: 0,
           deliveredIndex: 0,
           succession: [],
-          probe: 0
+          probe: 0,
+          hostCommitIndex: 0
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -1426,6 +1433,10 @@ export namespace Heartbeat {
             }
             case 4: {
               obj.probe = reader.uint64Number()
+              break
+            }
+            case 5: {
+              obj.hostCommitIndex = reader.uint64Number()
               break
             }
             default: {
@@ -1483,6 +1494,13 @@ export namespace Heartbeat {
               }
               break
             }
+            case 5: {
+              yield {
+                field: `${prefix}.hostCommitIndex`,
+                value: reader.uint64Number()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -1516,6 +1534,11 @@ export namespace Heartbeat {
     value: number
   }
 
+  export interface HeartbeatHostCommitIndexFieldEvent {
+    field: '$.hostCommitIndex'
+    value: number
+  }
+
   export function encode (obj: Partial<Heartbeat>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, Heartbeat.codec())
   }
@@ -1524,7 +1547,7 @@ export namespace Heartbeat {
     return decodeMessage(buf, Heartbeat.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Heartbeat>): Generator<HeartbeatCommitIndexFieldEvent | HeartbeatDeliveredIndexFieldEvent | HeartbeatSuccessionFieldEvent | HeartbeatProbeFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Heartbeat>): Generator<HeartbeatCommitIndexFieldEvent | HeartbeatDeliveredIndexFieldEvent | HeartbeatSuccessionFieldEvent | HeartbeatProbeFieldEvent | HeartbeatHostCommitIndexFieldEvent> {
     return streamMessage(buf, Heartbeat.codec(), opts)
   }
 }
@@ -3369,6 +3392,11 @@ export namespace RaftMessage {
     value: number
   }
 
+  export interface RaftMessageHeartbeatHostCommitIndexFieldEvent {
+    field: '$.heartbeat.hostCommitIndex'
+    value: number
+  }
+
   export interface RaftMessageHeartbeatResponseProbeFieldEvent {
     field: '$.heartbeatResponse.probe'
     value: number
@@ -3523,7 +3551,7 @@ export namespace RaftMessage {
     return decodeMessage(buf, RaftMessage.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<RaftMessage>): Generator<RaftMessageTermFieldEvent | RaftMessageFromFieldEvent | RaftMessageToFieldEvent | RaftMessageRequestVoteLastLogIndexFieldEvent | RaftMessageRequestVoteLastLogTermFieldEvent | RaftMessageRequestVotePreVoteFieldEvent | RaftMessageRequestVoteTransferFieldEvent | RaftMessageVoteResponseGrantedFieldEvent | RaftMessageVoteResponsePreVoteFieldEvent | RaftMessageAppendEntriesPrevLogIndexFieldEvent | RaftMessageAppendEntriesPrevLogTermFieldEvent | RaftMessageAppendEntriesEntriesIndexFieldEvent | RaftMessageAppendEntriesEntriesTermFieldEvent | RaftMessageAppendEntriesEntriesTypeFieldEvent | RaftMessageAppendEntriesEntriesSubmissionSenderFieldEvent | RaftMessageAppendEntriesEntriesSubmissionSeqFieldEvent | RaftMessageAppendEntriesEntriesSubmissionPayloadFieldEvent | RaftMessageAppendEntriesEntriesSubmissionSentAtFieldEvent | RaftMessageAppendEntriesEntriesSubmissionSignatureFieldEvent | RaftMessageAppendEntriesEntriesConfigVotersFieldEvent | RaftMessageAppendEntriesEntriesConfigLearnersFieldEvent | RaftMessageAppendEntriesEntriesPrevHashFieldEvent | RaftMessageAppendEntriesEntriesHostSignatureFieldEvent | RaftMessageAppendEntriesCommitIndexFieldEvent | RaftMessageAppendEntriesDeliveredIndexFieldEvent | RaftMessageAppendResponseSuccessFieldEvent | RaftMessageAppendResponseMatchIndexFieldEvent | RaftMessageAppendResponseConflictIndexFieldEvent | RaftMessageAppendResponseConflictTermFieldEvent | RaftMessageAppendResponseLastLogIndexFieldEvent | RaftMessageAppendResponseRejectedPrevIndexFieldEvent | RaftMessageHeartbeatCommitIndexFieldEvent | RaftMessageHeartbeatDeliveredIndexFieldEvent | RaftMessageHeartbeatSuccessionFieldEvent | RaftMessageHeartbeatProbeFieldEvent | RaftMessageHeartbeatResponseProbeFieldEvent | RaftMessageHeartbeatResponseLastLogIndexFieldEvent | RaftMessageHeartbeatResponseRttsPeerIdFieldEvent | RaftMessageHeartbeatResponseRttsRttMicrosFieldEvent | RaftMessageSubmitSubmissionsSenderFieldEvent | RaftMessageSubmitSubmissionsSeqFieldEvent | RaftMessageSubmitSubmissionsPayloadFieldEvent | RaftMessageSubmitSubmissionsSentAtFieldEvent | RaftMessageSubmitSubmissionsSignatureFieldEvent | RaftMessageConfigRequestTypeFieldEvent | RaftMessageConfigRequestPeerIdFieldEvent | RaftMessageInstallSnapshotIndexFieldEvent | RaftMessageInstallSnapshotTermFieldEvent | RaftMessageInstallSnapshotOffsetFieldEvent | RaftMessageInstallSnapshotDataFieldEvent | RaftMessageInstallSnapshotDoneFieldEvent | RaftMessageInstallSnapshotMetaIndexFieldEvent | RaftMessageInstallSnapshotMetaTermFieldEvent | RaftMessageInstallSnapshotMetaConfigVotersFieldEvent | RaftMessageInstallSnapshotMetaConfigLearnersFieldEvent | RaftMessageInstallSnapshotMetaConfigIndexFieldEvent | RaftMessageInstallSnapshotMetaSenderSeqsSenderFieldEvent | RaftMessageInstallSnapshotMetaSenderSeqsSeqFieldEvent | RaftMessageSnapshotResponseIndexFieldEvent | RaftMessageSnapshotResponseTermFieldEvent | RaftMessageSnapshotResponseNextOffsetFieldEvent | RaftMessageSnapshotResponseMatchIndexFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<RaftMessage>): Generator<RaftMessageTermFieldEvent | RaftMessageFromFieldEvent | RaftMessageToFieldEvent | RaftMessageRequestVoteLastLogIndexFieldEvent | RaftMessageRequestVoteLastLogTermFieldEvent | RaftMessageRequestVotePreVoteFieldEvent | RaftMessageRequestVoteTransferFieldEvent | RaftMessageVoteResponseGrantedFieldEvent | RaftMessageVoteResponsePreVoteFieldEvent | RaftMessageAppendEntriesPrevLogIndexFieldEvent | RaftMessageAppendEntriesPrevLogTermFieldEvent | RaftMessageAppendEntriesEntriesIndexFieldEvent | RaftMessageAppendEntriesEntriesTermFieldEvent | RaftMessageAppendEntriesEntriesTypeFieldEvent | RaftMessageAppendEntriesEntriesSubmissionSenderFieldEvent | RaftMessageAppendEntriesEntriesSubmissionSeqFieldEvent | RaftMessageAppendEntriesEntriesSubmissionPayloadFieldEvent | RaftMessageAppendEntriesEntriesSubmissionSentAtFieldEvent | RaftMessageAppendEntriesEntriesSubmissionSignatureFieldEvent | RaftMessageAppendEntriesEntriesConfigVotersFieldEvent | RaftMessageAppendEntriesEntriesConfigLearnersFieldEvent | RaftMessageAppendEntriesEntriesPrevHashFieldEvent | RaftMessageAppendEntriesEntriesHostSignatureFieldEvent | RaftMessageAppendEntriesCommitIndexFieldEvent | RaftMessageAppendEntriesDeliveredIndexFieldEvent | RaftMessageAppendResponseSuccessFieldEvent | RaftMessageAppendResponseMatchIndexFieldEvent | RaftMessageAppendResponseConflictIndexFieldEvent | RaftMessageAppendResponseConflictTermFieldEvent | RaftMessageAppendResponseLastLogIndexFieldEvent | RaftMessageAppendResponseRejectedPrevIndexFieldEvent | RaftMessageHeartbeatCommitIndexFieldEvent | RaftMessageHeartbeatDeliveredIndexFieldEvent | RaftMessageHeartbeatSuccessionFieldEvent | RaftMessageHeartbeatProbeFieldEvent | RaftMessageHeartbeatHostCommitIndexFieldEvent | RaftMessageHeartbeatResponseProbeFieldEvent | RaftMessageHeartbeatResponseLastLogIndexFieldEvent | RaftMessageHeartbeatResponseRttsPeerIdFieldEvent | RaftMessageHeartbeatResponseRttsRttMicrosFieldEvent | RaftMessageSubmitSubmissionsSenderFieldEvent | RaftMessageSubmitSubmissionsSeqFieldEvent | RaftMessageSubmitSubmissionsPayloadFieldEvent | RaftMessageSubmitSubmissionsSentAtFieldEvent | RaftMessageSubmitSubmissionsSignatureFieldEvent | RaftMessageConfigRequestTypeFieldEvent | RaftMessageConfigRequestPeerIdFieldEvent | RaftMessageInstallSnapshotIndexFieldEvent | RaftMessageInstallSnapshotTermFieldEvent | RaftMessageInstallSnapshotOffsetFieldEvent | RaftMessageInstallSnapshotDataFieldEvent | RaftMessageInstallSnapshotDoneFieldEvent | RaftMessageInstallSnapshotMetaIndexFieldEvent | RaftMessageInstallSnapshotMetaTermFieldEvent | RaftMessageInstallSnapshotMetaConfigVotersFieldEvent | RaftMessageInstallSnapshotMetaConfigLearnersFieldEvent | RaftMessageInstallSnapshotMetaConfigIndexFieldEvent | RaftMessageInstallSnapshotMetaSenderSeqsSenderFieldEvent | RaftMessageInstallSnapshotMetaSenderSeqsSeqFieldEvent | RaftMessageSnapshotResponseIndexFieldEvent | RaftMessageSnapshotResponseTermFieldEvent | RaftMessageSnapshotResponseNextOffsetFieldEvent | RaftMessageSnapshotResponseMatchIndexFieldEvent> {
     return streamMessage(buf, RaftMessage.codec(), opts)
   }
 }

@@ -653,6 +653,8 @@ export class RaftCore {
   private handleHeartbeat (from: string, hb: NonNullable<RaftMessage['heartbeat']>): void {
     // The host sends min(our match, its commit), so everything up to it matches the host's log.
     this.commitTo(Math.min(hb.commitIndex, this.log.lastIndex()))
+    // Progress only (status().hostCommitIndex): a member far behind sees how far before the entries come.
+    this.hostCommitIndex = Math.max(this.hostCommitIndex, hb.hostCommitIndex)
     this.learnDelivered(hb.deliveredIndex)
     if (!sameList(this.succession, hb.succession)) {
       this.succession = [...hb.succession]
@@ -1030,7 +1032,7 @@ export class RaftCore {
     this.pruneRemoved()
     for (const [id, pr] of this.progress) {
       const commitIndex = Math.min(pr.match, this.commitIndex)
-      this.send(id, { heartbeat: { commitIndex, deliveredIndex: this.deliveredIndex, succession, probe: this.heartbeatRound } })
+      this.send(id, { heartbeat: { commitIndex, deliveredIndex: this.deliveredIndex, succession, probe: this.heartbeatRound, hostCommitIndex: this.commitIndex } })
       pr.sentCommit = Math.max(pr.sentCommit, commitIndex)
     }
   }

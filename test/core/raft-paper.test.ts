@@ -72,7 +72,7 @@ function appendEntries (prevLogIndex: number, prevLogTerm: number, entries: Entr
 }
 
 function heartbeat (commitIndex = 0, succession: string[] = [], probe = 1): Body {
-  return { heartbeat: { commitIndex, deliveredIndex: 0, succession, probe } }
+  return { heartbeat: { commitIndex, deliveredIndex: 0, succession, probe, hostCommitIndex: commitIndex } }
 }
 
 function appendOk (matchIndex: number, lastLogIndex = matchIndex): Body {
@@ -504,6 +504,14 @@ describe('§5.3 log replication', () => {
     b.step(msg('a', 'b', 2, appendEntries(1, 1, Array.from({ length: 10 }, (_, i) => noop(i + 2, 2)), 50)), 1)
     take(b)
     expect(b.status()).toMatchObject({ commitIndex: 11, lastIndex: 11, hostCommitIndex: 50 })
+  })
+
+  test('a heartbeat tells a member far behind the host\'s commit index before any entry comes, and never commits by it', () => {
+    const b = followerOf('b', 'a', 2, 0)
+    // min(b's match, commit) is 1 for b; the host itself committed 5000.
+    b.step(msg('a', 'b', 2, { heartbeat: { commitIndex: 1, deliveredIndex: 0, succession: [], probe: 1, hostCommitIndex: 5000 } }), 1)
+    take(b)
+    expect(b.status()).toMatchObject({ commitIndex: 1, hostCommitIndex: 5000 })
   })
 
   // Follower log: 1:t1 (config), 2:t2, 3:t2, 4:t3.

@@ -641,7 +641,7 @@ describe('InstallSnapshot: the member\'s side', () => {
 
   function member (overrides: Overrides = {}, store = MemoryStore.from(RaftCore.bootstrap(VOTERS))): Member {
     const c = new Member('c', store, { limits: { ...DEFAULT_LIMITS, maxSnapshotChunkBytes: 16, maxSnapshotBytes: 64, maxSnapshotSenders: 2 }, ...overrides }, 0, false)
-    c.core.step({ term: 2, from: 'a', to: 'c', heartbeat: { commitIndex: 0, deliveredIndex: 0, succession: [], probe: 1 } }, 0)
+    c.core.step({ term: 2, from: 'a', to: 'c', heartbeat: { commitIndex: 0, deliveredIndex: 0, succession: [], probe: 1, hostCommitIndex: 0 } }, 0)
     c.take()
     return c
   }

@@ -62,7 +62,7 @@ function normalized (message: RaftMessage): RaftMessage {
 }
 
 function heartbeat (from: Libp2p, to: Libp2p, n: number): RaftMessage {
-  return { term: n, from: from.peerId.toString(), to: to.peerId.toString(), heartbeat: { commitIndex: n, deliveredIndex: n, succession: [from.peerId.toString()], probe: n } }
+  return { term: n, from: from.peerId.toString(), to: to.peerId.toString(), heartbeat: { commitIndex: n, deliveredIndex: n, succession: [from.peerId.toString()], probe: n, hostCommitIndex: n } }
 }
 
 function append (from: Libp2p, to: Libp2p, n: number, payloadBytes: number): RaftMessage {
@@ -212,7 +212,7 @@ describe('DeMeS service over the memory transport', () => {
     nodes.push(hostile)
     const me = hostile.peerId.toString()
     const targetId = target.peerId.toString()
-    const raft = (from: string, to: string): Uint8Array<ArrayBuffer> => RaftMessage.encode({ term: 1, from, to, heartbeat: { commitIndex: 0, deliveredIndex: 0, succession: [], probe: 7 } })
+    const raft = (from: string, to: string): Uint8Array<ArrayBuffer> => RaftMessage.encode({ term: 1, from, to, heartbeat: { commitIndex: 0, deliveredIndex: 0, succession: [], probe: 7, hostCommitIndex: 0 } })
 
     const s1 = await hostile.dialProtocol(target.getMultiaddrs(), DEMES_RAFT_PROTOCOL)
     const lp = lpStream(s1)
