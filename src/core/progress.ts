@@ -36,9 +36,15 @@ export class Progress {
   private lowestWanted: number | undefined
   /** Snapshot state: chunks in flight, oldest first, with the heartbeat round each was sent in. */
   private readonly chunksInflight: Array<{ start: number, end: number, last: boolean, round: number }> = []
+  /**
+   * Snapshot state: chunks allowed in flight now. One after a presumed loss, until an answer shows
+   * progress again: a member that does not answer gets one chunk per heartbeat round, not a window.
+   */
+  private snapshotWindow: number
 
   constructor (next: number, private readonly maxInflight: number, private readonly maxSnapshotInflight = 1) {
     this.next = next
+    this.snapshotWindow = maxSnapshotInflight
   }
 
   isPaused (): boolean {
@@ -46,7 +52,7 @@ export class Progress {
       case 'probe': return this.probeSent
       case 'replicate': return this.inflight.length >= this.maxInflight
       // Nothing follows the last chunk until it is answered (or presumed lost).
-      case 'snapshot': return this.chunksInflight.length >= this.maxSnapshotInflight || this.chunksInflight.at(-1)?.last === true
+      case 'snapshot': return this.chunksInflight.length >= this.snapshotWindow || this.chunksInflight.at(-1)?.last === true
     }
   }
 
@@ -84,6 +90,7 @@ export class Progress {
     this.snapshotSentEnd = 0
     this.lowestWanted = undefined
     this.chunksInflight.length = 0
+    this.snapshotWindow = this.maxSnapshotInflight
     this.probeSent = false
     this.inflight.length = 0
   }
@@ -122,7 +129,10 @@ export class Progress {
       return
     }
     while (this.chunksInflight.length > 0 && (this.chunksInflight[0] as { end: number }).end <= nextOffset) this.chunksInflight.shift()
-    if (nextOffset > this.snapshotOffset) this.lowestWanted = undefined
+    if (nextOffset > this.snapshotOffset) {
+      this.lowestWanted = undefined
+      this.snapshotWindow = this.maxSnapshotInflight
+    }
     this.snapshotOffset = nextOffset
     const oldest = this.chunksInflight[0]
     if (oldest == null ? nextOffset !== this.snapshotNext : oldest.start !== nextOffset) this.goBackTo(nextOffset)
@@ -135,6 +145,7 @@ export class Progress {
   onChunkLost (): void {
     this.snapshotOffset = Math.min(this.snapshotOffset, this.lowestWanted ?? this.snapshotOffset)
     this.lowestWanted = undefined
+    this.snapshotWindow = 1
     this.goBackTo(this.snapshotOffset)
   }
 

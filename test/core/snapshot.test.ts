@@ -533,6 +533,29 @@ describe('InstallSnapshot: the host sends its snapshot in chunks to a member tha
     expect(sent.every(ch => ch.data.byteLength <= 16)).toBe(true)
   })
 
+  test('pipelined: a member that answers no chunk gets one per heartbeat round after the first window, not a window per round', () => {
+    const net = compactedRoom(40, 16, {}, 4)
+    const c = net.member('c')
+    let sent = 0
+    // Every chunk to c is lost; heartbeats still go through, so the host suspects each loss in turn.
+    net.drop = m => {
+      if (m.installSnapshot != null && m.to === 'c') {
+        sent++
+        return true
+      }
+      return false
+    }
+    net.down.delete('c')
+    net.run(200) // 20 heartbeat rounds of 10 ms
+    expect(c.core.snapshot().index).toBe(0)
+    expect(sent).toBeGreaterThan(4)
+    expect(sent).toBeLessThanOrEqual(4 + 20)
+    // Once chunks get through again, the window opens: the snapshot arrives.
+    net.drop = () => false
+    net.run(300)
+    expect(c.core.snapshot()).toEqual(net.member('a').core.snapshot())
+  })
+
   test('pipelined: late answers below what the member acknowledged send nothing again; a member that lost its bytes is started over', () => {
     const net = compactedRoom(40, 16, {}, 4)
     const a = net.member('a')
