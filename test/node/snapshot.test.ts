@@ -188,6 +188,26 @@ describe('a compaction on the host during a transfer (append-only snapshot data)
     const { roomId, alice, bob, carol } = await roomOfThree()
     const carolId = carol.node.info().peerId
     const carolLast = carol.node.room(roomId).commitIndex
+    // Every chunk alice sends carol once she is back, in which term, and whether it got through:
+    // after the first, they are lost until alice took a newer snapshot. Chunks sent while carol is
+    // down are dropped, as lost: alice's network layer would queue them for her, and a window of
+    // chunks per round can add up to a whole snapshot there, which carol would install on her return
+    // without the test seeing it.
+    const chunks: Array<{ term: number, index: number, offset: number, bytes: number, done: boolean, delivered: boolean }> = []
+    let carolDown = true
+    let hold = false
+    const service = alice.libp2p.services.demes
+    const send = service.send.bind(service)
+    service.send = (peerId, room, message) => {
+      const is = message.installSnapshot
+      if (is != null && peerId === carolId) {
+        if (carolDown) return
+        hold ||= chunks.some(ch => ch.delivered)
+        chunks.push({ term: message.term, index: is.index, offset: is.offset, bytes: is.data.byteLength, done: is.done, delivered: !hold })
+        if (hold) return
+      }
+      send(peerId, room, message)
+    }
     await stop(carol)
     // Large messages, so the snapshot (4.5 MB) takes several chunks of the core's maxSnapshotChunkBytes.
     const big = 'x'.repeat(15_000)
@@ -196,21 +216,7 @@ describe('a compaction on the host during a transfer (append-only snapshot data)
     await waitFor(() => history(alice, roomId).length === 6 * COMPACT_EVERY && stored(alice, roomId).snapshotIndex >= 5 * COMPACT_EVERY, 60_000)
     await waitFor(() => [alice, bob].every(m => stored(m, roomId).firstLogIndex > carolLast + 1), 60_000)
 
-    // Every chunk alice sends carol, in which term, and whether it got through: after the first, they
-    // are lost until alice took a newer snapshot.
-    const chunks: Array<{ term: number, index: number, offset: number, bytes: number, delivered: boolean }> = []
-    let hold = false
-    const service = alice.libp2p.services.demes
-    const send = service.send.bind(service)
-    service.send = (peerId, room, message) => {
-      const is = message.installSnapshot
-      if (is != null && peerId === carolId) {
-        hold ||= chunks.some(ch => ch.delivered)
-        chunks.push({ term: message.term, index: is.index, offset: is.offset, bytes: is.data.byteLength, delivered: !hold })
-        if (hold) return
-      }
-      send(peerId, room, message)
-    }
+    carolDown = false
     const carol2 = await restart(carol)
     await waitFor(() => hold && chunks.some(ch => !ch.delivered), 30_000)
     const held = chunks.filter(ch => ch.delivered).reduce((end, ch) => Math.max(end, ch.offset + ch.bytes), 0)
@@ -221,7 +227,7 @@ describe('a compaction on the host during a transfer (append-only snapshot data)
     hold = false
     service.send = (peerId, room, message) => {
       const is = message.installSnapshot
-      if (is != null && peerId === carolId) chunks.push({ term: message.term, index: is.index, offset: is.offset, bytes: is.data.byteLength, delivered: true })
+      if (is != null && peerId === carolId) chunks.push({ term: message.term, index: is.index, offset: is.offset, bytes: is.data.byteLength, done: is.done, delivered: true })
       send(peerId, room, message)
     }
     await waitFor(() => history(carol2, roomId).length === history(alice, roomId).length, 60_000)
@@ -231,11 +237,15 @@ describe('a compaction on the host during a transfer (append-only snapshot data)
     // the transfer went on with it where carol was: no byte before `held` was sent again. (Chunks of
     // a later term, should a busy machine delay heartbeats into an election, belong to a new
     // transfer from 0 and are left out.)
+    // The transfer ends with the first last chunk that got through: carol installed that snapshot,
+    // and should alice have compacted again meanwhile, the newer one starts at 0 (§7.7), which
+    // pipelined chunks make likely here.
     const term = chunks[0].term
     const inTerm = chunks.filter(ch => ch.term === term)
+    const transfer = inTerm.slice(0, inTerm.findIndex(ch => ch.done && ch.delivered) + 1 || inTerm.length)
     expect(held).toBeGreaterThan(0)
-    expect(inTerm.filter(ch => ch.offset === 0).map(ch => ch.index)).toEqual([first])
-    const continued = inTerm.filter(ch => ch.index > first)
+    expect(transfer.filter(ch => ch.offset === 0).map(ch => ch.index)).toEqual([first])
+    const continued = transfer.filter(ch => ch.index > first)
     expect(continued.length).toBeGreaterThan(0)
     expect(continued[0].offset).toBe(held)
     expect(continued.every(ch => ch.offset >= held)).toBe(true)
