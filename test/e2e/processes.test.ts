@@ -104,7 +104,13 @@ describe('three demes daemons on TCP loopback', () => {
       const outboxes = await Promise.all(survivors.map(async d => (await api(d, 'GET', `/rooms/${roomId}/outbox`)).body.outbox.length))
       return outboxes.every(len => len === 0)
     }, 30_000)
-    const [logB, logC] = await Promise.all(survivors.map(async d => allMessages(d, roomId)))
+    // A message's status is each member's own view: one learns the delivered index a heartbeat after
+    // the other, so the two logs are compared once they agree (or, after 10 s, as they are).
+    const bothLogs = async (): Promise<Awaited<ReturnType<typeof allMessages>>[]> => await Promise.all(survivors.map(async d => allMessages(d, roomId)))
+    const [logB, logC] = await waitForValue(async () => {
+      const logs = await bothLogs()
+      return JSON.stringify(logs[0]) === JSON.stringify(logs[1]) ? logs : undefined
+    }, 10_000).catch(bothLogs)
     expect(logC).toEqual(logB)
     const ids = logB.map(m => m.id)
     expect(new Set(ids).size).toBe(ids.length)
