@@ -29,8 +29,10 @@ export type MessageHandler = (roomId: string, message: RaftMessage, from: string
 export interface DemesStats {
   /** Frames written to a peer's stream. */
   sent: number
-  /** Frames never written: queue full (newest dropped), stream failed mid-write, or service stopped. */
+  /** Frames never written: queue full (newest dropped), stream failed mid-write, expired while the peer was unreachable, or service stopped. */
   dropped: number
+  /** Of `dropped`: frames that waited longer than maxFrameAgeMs for a peer to become reachable. */
+  expired: number
   /** Inbound frames accepted and passed to handlers. */
   received: number
   rejected: Partial<Record<RejectReason, number>>
@@ -83,6 +85,14 @@ export interface DemesServiceInit {
   dialTimeoutMs?: number
   /** A batch that cannot be written (drained) this long marks the stream dead. @default 10 s */
   writeTimeoutMs?: number
+  /**
+   * Frames still queued when a stream to the peer opens after this long are dropped, not sent: what
+   * waited out a peer's outage (heartbeats of past rounds, appends and snapshot chunks the host has
+   * since re-sent, resubmissions) would only make the returning peer work through history before the
+   * current messages. Raft retries everything that matters. Frames on an open stream never expire,
+   * however slow it is. @default 1 s
+   */
+  maxFrameAgeMs?: number
   /** Reconnect backoff: first delay, doubled per failure up to the cap. @default 100 ms, 5 s */
   reconnectInitialMs?: number
   reconnectMaxMs?: number
@@ -152,6 +162,8 @@ interface PeerLink {
   readonly peer: PeerId
   readonly id: string
   queue: Uint8Array[]
+  /** When each queued frame was queued (performance.now()), parallel to `queue`. */
+  queuedAt: number[]
   queuedBytes: number
   stream?: Stream
   lp?: LengthPrefixedStream<Stream>
@@ -179,6 +191,7 @@ class DefaultDemesService implements DemesService, Startable {
   private readonly writeTimeoutMs: number
   private readonly reconnectInitialMs: number
   private readonly reconnectMaxMs: number
+  private readonly maxFrameAgeMs: number
   private readonly pingProtocol: string
   private readonly decodeLimits: DecodeOptions<RaftMessage>['limits']
   private readonly lengthDecoder: (data: Uint8ArrayList | Uint8Array) => number
@@ -189,7 +202,7 @@ class DefaultDemesService implements DemesService, Startable {
   private readonly inbound = new Set<Stream>()
   private readonly handlers = new Set<MessageHandler>()
   private readonly probes = new Set<RepeatingTask>()
-  private readonly counters = { sent: 0, dropped: 0, received: 0, opened: 0 }
+  private readonly counters = { sent: 0, dropped: 0, expired: 0, received: 0, opened: 0 }
   private readonly rejected: Partial<Record<RejectReason, number>> = {}
 
   constructor (components: DemesServiceComponents, init: DemesServiceInit = {}) {
@@ -207,6 +220,7 @@ class DefaultDemesService implements DemesService, Startable {
     this.writeTimeoutMs = init.writeTimeoutMs ?? 10_000
     this.reconnectInitialMs = init.reconnectInitialMs ?? 100
     this.reconnectMaxMs = init.reconnectMaxMs ?? 5_000
+    this.maxFrameAgeMs = init.maxFrameAgeMs ?? 1000
     this.pingProtocol = init.pingProtocol ?? '/ipfs/ping/1.0.0'
     this.decodeLimits = init.decodeLimits ?? DEFAULT_DECODE_LIMITS
     this.lengthDecoder = strictLengthDecoder(varint.encodingLength(this.maxFrameBytes))
@@ -249,6 +263,7 @@ class DefaultDemesService implements DemesService, Startable {
     for (const link of this.links.values()) {
       this.counters.dropped += link.queue.length
       link.queue = []
+      link.queuedAt = []
       link.queuedBytes = 0
       if (link.stream != null) closing.push(closeGracefully(link.stream))
     }
@@ -270,7 +285,7 @@ class DefaultDemesService implements DemesService, Startable {
     }
     let link = this.links.get(peerId)
     if (link == null) {
-      link = { peer: peerIdFromString(peerId), id: peerId, queue: [], queuedBytes: 0, pumping: false, backoffMs: this.reconnectInitialMs }
+      link = { peer: peerIdFromString(peerId), id: peerId, queue: [], queuedAt: [], queuedBytes: 0, pumping: false, backoffMs: this.reconnectInitialMs }
       this.links.set(peerId, link)
     }
     if (link.queue.length >= this.maxQueueFrames) {
@@ -286,6 +301,7 @@ class DefaultDemesService implements DemesService, Startable {
       return
     }
     link.queue.push(frame)
+    link.queuedAt.push(performance.now())
     link.queuedBytes += frame.byteLength
     this.kick(link)
   }
@@ -375,10 +391,15 @@ class DefaultDemesService implements DemesService, Startable {
   private async pump (link: PeerLink): Promise<void> {
     const signal = this.shutdown.signal
     while (link.queue.length > 0 && !signal.aborted) {
-      const lp = link.lp ?? await this.connect(link, signal)
+      let lp = link.lp
       if (lp == null) {
-        await this.backoff(link, signal)
-        continue
+        lp = await this.connect(link, signal)
+        if (lp == null) {
+          await this.backoff(link, signal)
+          continue
+        }
+        this.expireWaited(link)
+        if (link.queue.length === 0) break
       }
       const batch = this.takeBatch(link)
       try {
@@ -406,7 +427,21 @@ class DefaultDemesService implements DemesService, Startable {
       n++
     }
     link.queuedBytes -= bytes
+    link.queuedAt.splice(0, n)
     return link.queue.splice(0, n)
+  }
+
+  /** A stream just opened after the peer was unreachable: drops the frames that waited too long for it. */
+  private expireWaited (link: PeerLink): void {
+    const oldest = performance.now() - this.maxFrameAgeMs
+    let n = 0
+    while (n < link.queue.length && (link.queuedAt[n] as number) < oldest) n++
+    if (n === 0) return
+    for (const frame of link.queue.splice(0, n)) link.queuedBytes -= frame.byteLength
+    link.queuedAt.splice(0, n)
+    this.counters.dropped += n
+    this.counters.expired += n
+    this.log('dropped %d frames that waited over %d ms for %s', n, this.maxFrameAgeMs, link.id)
   }
 
   private async connect (link: PeerLink, signal: AbortSignal): Promise<LengthPrefixedStream<Stream> | undefined> {

@@ -257,7 +257,8 @@ describe('DeMeS service over the memory transport', () => {
   test('a peer that restarts with the same identity is reconnected to and frames flow again', async () => {
     const key = await generateKeyPair('Ed25519')
     const address = `/memory/${crypto.randomUUID()}`
-    const a = await demesNode()
+    // Frames queued during the outage are still young enough to be sent (expiry: the next test).
+    const a = await demesNode({ demes: { maxFrameAgeMs: 60_000 } })
     const b = await demesNode({ listen: address, privateKey: key })
     await introduce(a, b)
     const to = b.peerId.toString()
@@ -288,7 +289,7 @@ describe('DeMeS service over the memory transport', () => {
     const key = await generateKeyPair('Ed25519')
     const address = `/memory/${crypto.randomUUID()}`
     // Backoffs of 20 s and more: only the reconnect can explain a prompt delivery.
-    const a = await demesNode({ demes: { reconnectInitialMs: 20_000, reconnectMaxMs: 60_000 } })
+    const a = await demesNode({ demes: { reconnectInitialMs: 20_000, reconnectMaxMs: 60_000, maxFrameAgeMs: 60_000 } })
     const b = await demesNode({ listen: address, privateKey: key })
     await introduce(a, b)
     const to = b.peerId.toString()
@@ -305,6 +306,32 @@ describe('DeMeS service over the memory transport', () => {
     await waitFor(() => after.length === 5, 'the queued frames once the peer is back', 10_000)
     expect(Date.now() - reconnectedAt).toBeLessThan(10_000)
     expect(after.map(r => r.message.term)).toEqual([0, 1, 2, 3, 4])
+  })
+
+  test('frames that waited longer than maxFrameAgeMs for an unreachable peer are dropped when it is back; younger ones are sent in order', async () => {
+    const key = await generateKeyPair('Ed25519')
+    const address = `/memory/${crypto.randomUUID()}`
+    const a = await demesNode({ demes: { maxFrameAgeMs: 400, reconnectInitialMs: 20_000, reconnectMaxMs: 60_000 } })
+    const b = await demesNode({ listen: address, privateKey: key })
+    await introduce(a, b)
+    const to = b.peerId.toString()
+    nodes.splice(nodes.indexOf(b), 1)
+    await b.stop()
+    for (let n = 0; n < 5; n++) a.services.demes.send(to, 'room', heartbeat(a, b, n))
+    await sleep(700) // these five are now older than 400 ms; the link waits out a 20 s backoff
+    for (let n = 5; n < 8; n++) a.services.demes.send(to, 'room', heartbeat(a, b, n))
+    expect(a.services.demes.stats()).toMatchObject({ sent: 0, queued: 8, expired: 0 })
+
+    const b2 = await demesNode({ listen: address, privateKey: key })
+    const after = collect(b2)
+    await b2.dial(a.getMultiaddrs())
+    await waitFor(() => after.length === 3, 'the frames queued within maxFrameAgeMs', 10_000)
+    expect(after.map(r => r.message.term)).toEqual([5, 6, 7])
+    expect(a.services.demes.stats()).toMatchObject({ sent: 3, dropped: 5, expired: 5, queued: 0 })
+    // Frames on the open stream go out as usual.
+    a.services.demes.send(to, 'room', heartbeat(a, b2, 8))
+    await waitFor(() => after.length === 4, 'a frame after the reconnect')
+    expect(after.at(-1)?.message.term).toBe(8)
   })
 
   test('rtt() and startRttProbe measure round trips in microseconds through the ping protocol', async () => {
