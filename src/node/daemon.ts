@@ -30,8 +30,7 @@ export async function startDaemon (opts: DaemonOptions): Promise<RunningDaemon> 
   const identity = await loadOrCreateIdentity(opts.dataDir)
   for (const warning of identity.warnings) process.stderr.write(`demes: warning: ${warning}\n`)
   // Opened first: a damaged or newer database stops the start with a clear error, before anything listens.
-  const sqlite = opts.store === 'memory' ? undefined : SqliteStorage.open(join(opts.dataDir, DB_FILE))
-  const storage: Storage = sqlite ?? new MemoryStorage()
+  const storage: Storage = opts.store === 'memory' ? new MemoryStorage() : SqliteStorage.open(join(opts.dataDir, DB_FILE))
   let libp2p: Awaited<ReturnType<typeof createDemesLibp2p>>
   try {
     libp2p = await createDemesLibp2p({
@@ -71,15 +70,7 @@ export async function startDaemon (opts: DaemonOptions): Promise<RunningDaemon> 
   const temp = `${nodeFile}.${process.pid}.tmp`
   await writeFile(temp, JSON.stringify({ peerId: info.peerId, name: info.name, api: api.url, token, addrs: info.addrs }, null, 2) + '\n', { mode: 0o600 })
   await rename(temp, nodeFile)
-  const stopIdleCollector = startIdleCollector({
-    onIdle: () => {
-      try {
-        sqlite?.checkpoint()
-      } catch (err) {
-        log.error('checkpointing the database failed: %e', err)
-      }
-    }
-  })
+  const stopIdleCollector = startIdleCollector()
   let stopping: Promise<void> | undefined
   return {
     node,

@@ -19,8 +19,6 @@ export interface IdleCollectorOptions {
   growthBytes?: number
   /** The collection (tests); default a full, compacting V8 collection. */
   collect?: () => void
-  /** Other upkeep for a quiet moment, run on every idle interval before the collection check (the daemon checkpoints its database). */
-  onIdle?: () => void
 }
 
 /**
@@ -65,7 +63,6 @@ export function startIdleCollector (opts: IdleCollectorOptions = {}): () => void
     const used = process.cpuUsage(cpu)
     cpu = process.cpuUsage()
     const idle = (used.user + used.system) / 1000 < idleBelow * everyMs
-    if (idle) opts.onIdle?.()
     const rss = process.memoryUsage.rss()
     if (collected) {
       floor = rss

@@ -16,16 +16,6 @@ import { migrateToRoomDeletions, NOT_DELETED, prepareDeletions, PURGE_BUDGET_MS,
  */
 const CACHE_KIB = 2048
 
-/**
- * WAL pages (4 KiB) after which a commit checkpoints the WAL into the database itself. SQLite's
- * default, 1000, stops a burst every 4 MiB to copy the WAL back and fsync twice: a member receiving a
- * 20 MB snapshot spent ~0.3 s of its transfer in those checkpoints. The daemon checkpoints when the node
- * goes quiet (checkpoint()); this bound only keeps the WAL (and a restart's recovery) bounded if it never does.
- */
-export const WAL_AUTOCHECKPOINT_PAGES = 16384
-/** Bytes the WAL file is truncated to after a checkpoint (it is reused from its start, not shrunk, otherwise). */
-const WAL_SIZE_LIMIT = 4 << 20
-
 /** 'DeMS': marks the file as ours (PRAGMA application_id), so a foreign SQLite file is refused. */
 export const APPLICATION_ID = 0x44654d53
 /** The schema version this build writes; MIGRATIONS[v] brings a database from version v to v + 1. */
@@ -139,8 +129,6 @@ export class SqliteStorage implements Storage {
       checkFile(db, path, fresh)
       db.pragma('journal_mode = WAL')
       db.pragma('synchronous = FULL')
-      db.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`)
-      db.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT}`)
       db.pragma('foreign_keys = ON')
       migrate(db, path)
       return new SqliteStorage(path, db)
@@ -264,16 +252,6 @@ export class SqliteStorage implements Storage {
   /** The durability settings in force on this connection (journal mode, synchronous: 2 is FULL). */
   durability (): { journalMode: string, synchronous: number } {
     return { journalMode: this.db.pragma('journal_mode', { simple: true }) as string, synchronous: this.db.pragma('synchronous', { simple: true }) as number }
-  }
-
-  /**
-   * Copies what the WAL holds into the database without waiting for readers or writers (a passive
-   * checkpoint); for a quiet moment, since it writes and fsyncs up to 64 MiB. Returns the WAL's size
-   * and how much of it is now in the database, in pages.
-   */
-  checkpoint (): { walPages: number, checkpointedPages: number } {
-    const [row] = this.db.pragma('wal_checkpoint(PASSIVE)') as Array<{ busy: number, log: number, checkpointed: number }>
-    return { walPages: row?.log ?? 0, checkpointedPages: row?.checkpointed ?? 0 }
   }
 
   /** Runs SQLite's full integrity check (slow on big files; for tests and `doctor`-style tools). */

@@ -32,19 +32,6 @@ describe('startIdleCollector', () => {
     expect(runs).toBe(0)
   })
 
-  it('runs the other upkeep on every idle interval, and only then', async () => {
-    let idleRuns = 0
-    const stop = startIdleCollector({ everyMs: 20, idleBelow: 1, growthBytes: 2 ** 40, collect: () => {}, onIdle: () => { idleRuns++ } })
-    await sleep(150)
-    stop()
-    expect(idleRuns).toBeGreaterThanOrEqual(3)
-    let busyRuns = 0
-    const stopBusy = startIdleCollector({ everyMs: 20, idleBelow: 0, growthBytes: 0, collect: () => {}, onIdle: () => { busyRuns++ } })
-    await sleep(100)
-    stopBusy()
-    expect(busyRuns).toBe(0)
-  })
-
   it('runs a real full collection by default', async () => {
     const stop = startIdleCollector({ everyMs: 20, idleBelow: 1, growthBytes: -(2 ** 40) })
     await sleep(100)

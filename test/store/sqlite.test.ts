@@ -65,29 +65,6 @@ describe('SqliteStorage', () => {
     expect(open(path).roomStore('r').load()).toEqual({ hardState: { term: 2, vote: '', commitIndex: 3, lastSeq: 1 }, entries: entries(1, 3, 1), outbox: [] })
   })
 
-  test('a burst is not stopped for checkpoints: the WAL holds it until checkpoint(), which moves it all into the database', () => {
-    const path = newPath()
-    const storage = open(path)
-    storage.createRoom('r', 'wal')
-    const store = storage.roomStore('r')
-    store.load()
-    // 8 MiB of snapshot chunks: twice what SQLite's default (1000 pages) lets the WAL grow to before a commit checkpoints.
-    const chunk = pattern(1 << 20, 7)
-    for (let n = 0; n < 8; n++) store.persist(ready({ snapshotChunks: [{ index: 50, term: 2, offset: n << 20, data: chunk }] }))
-    const walBytes = statSync(`${path}-wal`).size
-    expect(walBytes).toBeGreaterThan(8 << 20)
-    const { walPages, checkpointedPages } = storage.checkpoint()
-    expect(walPages).toBeGreaterThan(2048)
-    expect(checkpointedPages).toBe(walPages)
-    // Nothing left to copy: the next checkpoint finds the WAL already in the database.
-    expect(storage.checkpoint().checkpointedPages).toBe(storage.checkpoint().walPages)
-    storage.close()
-    const db = new Database(path, { readonly: true })
-    expect(db.pragma('integrity_check', { simple: true })).toBe('ok')
-    db.close()
-    expect(open(path).roomStore('r').load().incomingSnapshot).toEqual({ index: 50, term: 2, size: 8 << 20 })
-  })
-
   test('reopening after close keeps everything: rooms, hard state, log, outbox, peer addresses', () => {
     const path = newPath()
     const first = SqliteStorage.open(path)
