@@ -17,6 +17,13 @@ export interface IdleCollectorOptions {
   idleBelow?: number
   /** Collect when RSS has grown this much since the last collection. @default 8 MiB */
   growthBytes?: number
+  /**
+   * Collect once more when the process has stayed idle this long since it was last busy or collected,
+   * however little RSS grew: what an idle node allocates (heartbeats, the tail of a burst that ended
+   * after the last collection) is garbage that V8 collects only when it allocates more. 0 never.
+   * @default 20000
+   */
+  settleMs?: number
   /** The collection (tests); default a full, compacting V8 collection. */
   collect?: () => void
 }
@@ -45,13 +52,15 @@ function compactingGc (): () => void {
 
 /**
  * Every `everyMs`, if the process was idle over the interval and RSS grew by `growthBytes` since
- * the last collection, runs one full collection (a few tens of ms on this heap). A busy node is left
- * to V8's own heuristics. Returns a function that stops it; the timer never keeps the process alive.
+ * the last collection, runs one full collection (a few tens of ms on this heap), and once more when it
+ * has then stayed idle for `settleMs` (one collection per quiet spell). A busy node is left to V8's
+ * own heuristics. Returns a function that stops it; the timer never keeps the process alive.
  */
 export function startIdleCollector (opts: IdleCollectorOptions = {}): () => void {
   const everyMs = opts.everyMs ?? 2000
   const idleBelow = opts.idleBelow ?? 0.1
   const growth = opts.growthBytes ?? 8 * 1024 * 1024
+  const settleMs = opts.settleMs ?? 20_000
   const gc = opts.collect ?? compactingGc()
   let cpu = process.cpuUsage()
   // RSS after the last collection, measured one interval later (freed pages are returned lazily).
@@ -59,6 +68,9 @@ export function startIdleCollector (opts: IdleCollectorOptions = {}): () => void
   // the node first goes quiet.
   let floor = 0
   let collected = false
+  /** Idle intervals since the process was last busy or collected; settled: the one settling collection of this quiet spell was made. */
+  let quiet = 0
+  let settled = false
   const timer = setInterval(() => {
     const used = process.cpuUsage(cpu)
     cpu = process.cpuUsage()
@@ -68,9 +80,21 @@ export function startIdleCollector (opts: IdleCollectorOptions = {}): () => void
       floor = rss
       collected = false
     }
-    if (idle && rss > floor + growth) {
+    if (!idle) {
+      quiet = 0
+      settled = false
+      return
+    }
+    quiet++
+    if (rss > floor + growth) {
       gc()
       collected = true
+      quiet = 0
+      settled = false
+    } else if (settleMs > 0 && !settled && quiet * everyMs >= settleMs) {
+      gc()
+      collected = true
+      settled = true
     }
   }, everyMs)
   timer.unref()

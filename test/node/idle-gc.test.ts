@@ -32,6 +32,23 @@ describe('startIdleCollector', () => {
     expect(runs).toBe(0)
   })
 
+  it('collects once more after a quiet spell, however little RSS grew, and only once', async () => {
+    let runs = 0
+    // idleBelow 100: idle whatever else the test process is doing
+    const stop = startIdleCollector({ everyMs: 20, idleBelow: 100, growthBytes: 2 ** 40, settleMs: 60, collect: () => { runs++ } })
+    await sleep(300)
+    stop()
+    expect(runs).toBe(1)
+  })
+
+  it('does not settle when settleMs is 0', async () => {
+    let runs = 0
+    const stop = startIdleCollector({ everyMs: 20, idleBelow: 1, growthBytes: 2 ** 40, settleMs: 0, collect: () => { runs++ } })
+    await sleep(150)
+    stop()
+    expect(runs).toBe(0)
+  })
+
   it('runs a real full collection by default', async () => {
     const stop = startIdleCollector({ everyMs: 20, idleBelow: 1, growthBytes: -(2 ** 40) })
     await sleep(100)
