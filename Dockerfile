@@ -21,11 +21,12 @@ ENV DEMES_HOME=/data
 # while the node is idle) and one V8 helper thread instead of four (each costs a stack and a malloc
 # arena); docs/benchmarks.md, idle RSS.
 ENV NODE_OPTIONS="--max-semi-space-size=2 --v8-pool-size=1"
-# glibc: allocations of 64 KiB and more always get their own mapping, returned when freed (by
-# default the threshold rises after the first such free, and freed buffers stay in the heap). 64 KiB
-# takes in the decrypted noise frames of a catch-up, which otherwise leave the heap fragmented (freed,
-# not returned); socket reads (64 KiB buffers) then map too, a few % CPU on bare socket I/O.
-ENV MALLOC_MMAP_THRESHOLD_=65536
+# glibc: allocations of 32 KiB and more get their own mapping, returned when freed (by default the
+# threshold rises after the first such free, and freed buffers stay in the heap). This takes in the
+# decrypted noise frames of a catch-up (up to 64 KiB), which otherwise leave the heap fragmented
+# (freed, not returned): a member idle after catching up 100,000 messages was at 92-94 MiB against
+# 99-103 with 64 KiB (docs/benchmarks.md, idle memory); socket reads (64 KiB buffers) map too.
+ENV MALLOC_MMAP_THRESHOLD_=32768
 VOLUME /data
 # libp2p (TCP). The HTTP API listens on the container's loopback only: use `docker exec <c> demes ...`.
 EXPOSE 4001
