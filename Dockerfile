@@ -8,14 +8,16 @@ RUN npm ci --no-audit --no-fund
 COPY tsconfig.json ./
 COPY proto ./proto
 COPY src ./src
-RUN npx tsc -p tsconfig.json && npm prune --omit=dev
+COPY scripts ./scripts
+# tsc, then one bundled module (dist/demes.mjs): ~6 MiB less V8 heap than ~580 modules.
+RUN npm run build && npm prune --omit=dev
 
 FROM node:20-bookworm-slim
 WORKDIR /app
 COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
-RUN ln -s /app/dist/src/cli/demes.js /usr/local/bin/demes && chmod +x /app/dist/src/cli/demes.js
+RUN ln -s /app/dist/demes.mjs /usr/local/bin/demes && chmod +x /app/dist/demes.mjs
 ENV DEMES_HOME=/data
 # As `npm start`: a 2 MiB young generation (V8's default grows to 16 MiB × 2 after a burst and keeps it
 # while the node is idle) and one V8 helper thread instead of four (each costs a stack and a malloc

@@ -21,6 +21,7 @@ const lastJson = (out) => JSON.parse(out.trim().split('\n').at(-1))
 
 const build = spawnSync('npx', ['tsc', '-p', 'tsconfig.json'], { stdio: 'inherit' })
 record(build.status === 0, 'type-check and build (tsc)')
+if (build.status === 0) record(spawnSync('node', ['scripts/bundle.mjs'], { stdio: 'inherit' }).status === 0, 'bundle dist/demes.mjs (esbuild), what npm start runs')
 
 const dir = mkdtempSync(join(tmpdir(), 'demes-jest-'))
 const jestOut = join(dir, 'jest.json')

@@ -14,20 +14,19 @@ export type StoreKind = 'sqlite' | 'memory'
 
 /** Paths of the compiled daemon and watchdog (this file is dist/bench/lib/daemon.js). */
 const DIST = join(import.meta.dirname, '..', '..')
-export const CLI = join(DIST, 'src', 'cli', 'demes.js')
 const WATCHDOG = pathToFileURL(join(DIST, 'bench', 'watchdog.js')).href
 
 /**
- * The environment and Node options `npm start` runs the daemon with (package.json's start script:
- * `[… &&] [VAR=value …] node [--option …] dist/src/cli/demes.js start`): the benchmark's daemons run
- * as a user's would.
+ * The environment, Node options and script `npm start` runs the daemon with (package.json's start
+ * script: `[… &&] [VAR=value …] node [--option …] dist/SCRIPT start`, the bundle dist/demes.mjs): the
+ * benchmark's daemons run as a user's would.
  */
-export const DAEMON_LAUNCH: { env: Record<string, string>, nodeOptions: string[] } = (() => {
+export const DAEMON_LAUNCH: { env: Record<string, string>, nodeOptions: string[], script: string } = (() => {
   const pkg = JSON.parse(readFileSync(join(DIST, '..', 'package.json'), 'utf8')) as { scripts: Record<string, string> }
-  const match = /(?:^|&& )((?:[A-Za-z_][A-Za-z0-9_]*=\S* )*)node((?: --\S+)*) dist\/src\/cli\/demes\.js start$/.exec(pkg.scripts.start ?? '')
-  if (match == null) throw new Error(`package.json's start script is not \`[… &&] [VAR=value …] node [--options] dist/src/cli/demes.js start\`: ${pkg.scripts.start}`)
+  const match = /(?:^|&& )((?:[A-Za-z_][A-Za-z0-9_]*=\S* )*)node((?: --\S+)*) dist\/(\S+\.m?js) start$/.exec(pkg.scripts.start ?? '')
+  if (match == null) throw new Error(`package.json's start script is not \`[… &&] [VAR=value …] node [--options] dist/SCRIPT start\`: ${pkg.scripts.start}`)
   const env = Object.fromEntries((match[1] ?? '').split(' ').filter(a => a !== '').map(a => [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)]))
-  return { env, nodeOptions: (match[2] ?? '').split(' ').filter(a => a !== '') }
+  return { env, nodeOptions: (match[2] ?? '').split(' ').filter(a => a !== ''), script: join(DIST, match[3] as string) }
 })()
 
 const STDERR_TAIL = 4000
@@ -68,7 +67,7 @@ export class Daemon {
     rmSync(file, { force: true }) // a daemon killed with SIGKILL leaves its node.json behind
     // DEMES_BENCH_NODE_ARGS adds Node options for the daemons (e.g. --cpu-prof --cpu-prof-dir=DIR).
     const nodeArgs = (process.env.DEMES_BENCH_NODE_ARGS ?? '').split(' ').filter(a => a !== '')
-    const args = [...DAEMON_LAUNCH.nodeOptions, ...nodeArgs, '--import', WATCHDOG, CLI, 'start', '--data-dir', dir, '--listen', `/ip4/127.0.0.1/tcp/${opts.port ?? 0}`,
+    const args = [...DAEMON_LAUNCH.nodeOptions, ...nodeArgs, '--import', WATCHDOG, DAEMON_LAUNCH.script, 'start', '--data-dir', dir, '--listen', `/ip4/127.0.0.1/tcp/${opts.port ?? 0}`,
       '--no-mdns', '--api', '127.0.0.1:0', '--name', name, '--profile', profile, '--store', opts.store ?? 'sqlite']
     // stdin is a pipe only so that the watchdog notices when we are gone.
     const proc = track(spawn(process.execPath, args, { stdio: ['pipe', 'ignore', 'pipe'], env: { ...process.env, ...DAEMON_LAUNCH.env } }))

@@ -5,8 +5,10 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { waitForValue } from '../helpers/wait.js'
 
-// Real `demes start` daemons on TCP loopback, driven only through the HTTP API and the CLI.
-const CLI = join(process.cwd(), 'dist/src/cli/demes.js')
+// Real `demes start` daemons on TCP loopback, driven only through the HTTP API and the CLI. They run
+// the bundle (dist/demes.mjs), as `npm start`, `npm run demes` and the Docker image do.
+const CLI = join(process.cwd(), 'dist/demes.mjs')
+const COMPILED = join(process.cwd(), 'dist/src/cli/demes.js')
 
 interface Daemon { name: string, dir: string, proc: ChildProcess, api: string, token: string, peerId: string, addrs: string[] }
 const daemons: Daemon[] = []
@@ -51,8 +53,9 @@ async function allMessages (d: Daemon, roomId: string): Promise<Array<{ id: stri
 }
 
 beforeAll(() => {
-  // The daemons run the compiled CLI; `npm test` builds first, a lone jest run may not have.
-  if (!existsSync(CLI)) expect(spawnSync('npx', ['tsc', '-p', 'tsconfig.json'], { stdio: 'inherit' }).status).toBe(0)
+  // `npm test` builds first, a lone jest run may not have; the bundle is made afresh from what tsc built.
+  if (!existsSync(COMPILED)) expect(spawnSync('npx', ['tsc', '-p', 'tsconfig.json'], { stdio: 'inherit' }).status).toBe(0)
+  expect(spawnSync(process.execPath, ['scripts/bundle.mjs'], { stdio: 'inherit' }).status).toBe(0)
 })
 
 afterAll(async () => {
