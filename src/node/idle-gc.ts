@@ -24,6 +24,12 @@ export interface IdleCollectorOptions {
    * @default 20000
    */
   settleMs?: number
+  /**
+   * After that, while the process stays idle, collect again every `settleMs` if RSS is this much above
+   * what it was after the last collection: an idle node's heartbeats and timers regrow the heap by
+   * 2–3 MiB in 40 s, which V8 would keep until the node is next busy. @default 1 MiB
+   */
+  resettleBytes?: number
   /** The collection (tests); default a full, compacting V8 collection. */
   collect?: () => void
 }
@@ -53,7 +59,8 @@ function compactingGc (): () => void {
 /**
  * Every `everyMs`, if the process was idle over the interval and RSS grew by `growthBytes` since
  * the last collection, runs one full collection (a few tens of ms on this heap), and once more when it
- * has then stayed idle for `settleMs` (one collection per quiet spell). A busy node is left to V8's
+ * has then stayed idle for `settleMs`; after that, every `settleMs` of idleness in which RSS regrew by
+ * `resettleBytes`. A busy node is left to V8's
  * own heuristics. Returns a function that stops it; the timer never keeps the process alive.
  */
 export function startIdleCollector (opts: IdleCollectorOptions = {}): () => void {
@@ -61,6 +68,7 @@ export function startIdleCollector (opts: IdleCollectorOptions = {}): () => void
   const idleBelow = opts.idleBelow ?? 0.1
   const growth = opts.growthBytes ?? 8 * 1024 * 1024
   const settleMs = opts.settleMs ?? 20_000
+  const resettle = opts.resettleBytes ?? 1024 * 1024
   const gc = opts.collect ?? compactingGc()
   let cpu = process.cpuUsage()
   // RSS after the last collection, measured one interval later (freed pages are returned lazily).
@@ -91,10 +99,11 @@ export function startIdleCollector (opts: IdleCollectorOptions = {}): () => void
       collected = true
       quiet = 0
       settled = false
-    } else if (settleMs > 0 && !settled && quiet * everyMs >= settleMs) {
+    } else if (settleMs > 0 && quiet * everyMs >= settleMs && (!settled || rss > floor + resettle)) {
       gc()
       collected = true
       settled = true
+      quiet = 0
     }
   }, everyMs)
   timer.unref()

@@ -32,13 +32,25 @@ describe('startIdleCollector', () => {
     expect(runs).toBe(0)
   })
 
-  it('collects once more after a quiet spell, however little RSS grew, and only once', async () => {
+  it('collects once more after a quiet spell, however little RSS grew, and only once while RSS does not regrow', async () => {
     let runs = 0
     // idleBelow 100: idle whatever else the test process is doing
-    const stop = startIdleCollector({ everyMs: 20, idleBelow: 100, growthBytes: 2 ** 40, settleMs: 60, collect: () => { runs++ } })
+    const stop = startIdleCollector({ everyMs: 20, idleBelow: 100, growthBytes: 2 ** 40, settleMs: 60, resettleBytes: 2 ** 40, collect: () => { runs++ } })
     await sleep(300)
     stop()
     expect(runs).toBe(1)
+  })
+
+  it('collects again every settleMs of a quiet spell in which RSS regrew', async () => {
+    let runs = 0
+    // Any RSS counts as regrown here: a collection every third interval (60 ms), not every interval.
+    const stop = startIdleCollector({ everyMs: 20, idleBelow: 100, growthBytes: 2 ** 40, settleMs: 60, resettleBytes: -(2 ** 40), collect: () => { runs++ } })
+    const started = Date.now()
+    while (runs < 3 && Date.now() - started < 5000) await sleep(10)
+    const elapsed = Date.now() - started
+    stop()
+    expect(runs).toBeGreaterThanOrEqual(3)
+    expect(elapsed).toBeGreaterThanOrEqual(3 * 60 - 20)
   })
 
   it('does not settle when settleMs is 0', async () => {
