@@ -48,6 +48,28 @@ function collect (node: DemesLibp2p): Received[] {
   return received
 }
 
+/**
+ * `a` (with `demes` options) and a peer `b` it knows, listening at a fixed address with a fixed key:
+ * stop() takes b down, restart() brings up a new node with b's identity and address.
+ */
+async function peerThatRestarts (demes: DemesServiceInit): Promise<{ a: DemesLibp2p, b: DemesLibp2p, to: string, stop: () => Promise<void>, restart: () => Promise<DemesLibp2p> }> {
+  const key = await generateKeyPair('Ed25519')
+  const address = `/memory/${crypto.randomUUID()}`
+  const a = await demesNode({ demes })
+  const b = await demesNode({ listen: address, privateKey: key })
+  await introduce(a, b)
+  return {
+    a,
+    b,
+    to: b.peerId.toString(),
+    stop: async () => {
+      nodes.splice(nodes.indexOf(b), 1)
+      await b.stop()
+    },
+    restart: async () => await demesNode({ listen: address, privateKey: key })
+  }
+}
+
 async function waitFor (condition: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
   const deadline = Date.now() + timeoutMs
   while (!condition()) {
@@ -255,25 +277,19 @@ describe('DeMeS service over the memory transport', () => {
   })
 
   test('a peer that restarts with the same identity is reconnected to and frames flow again', async () => {
-    const key = await generateKeyPair('Ed25519')
-    const address = `/memory/${crypto.randomUUID()}`
-    // Frames queued during the outage are still young enough to be sent (expiry: the next test).
-    const a = await demesNode({ demes: { maxFrameAgeMs: 60_000 } })
-    const b = await demesNode({ listen: address, privateKey: key })
-    await introduce(a, b)
-    const to = b.peerId.toString()
+    // Frames queued during the outage are still young enough to be sent (expiry: a test below).
+    const { a, b, to, stop, restart } = await peerThatRestarts({ maxFrameAgeMs: 60_000 })
     const before = collect(b)
     for (let n = 0; n < 10; n++) a.services.demes.send(to, 'room', heartbeat(a, b, n))
     await waitFor(() => before.length === 10, 'frames before the restart')
 
-    nodes.splice(nodes.indexOf(b), 1)
-    await b.stop()
+    await stop()
     // Frames sent while b is down fail to dial and back off.
     for (let n = 10; n < 20; n++) a.services.demes.send(to, 'room', heartbeat(a, b, n))
     await sleep(300)
     expect(a.services.demes.stats().sent).toBe(10)
 
-    const b2 = await demesNode({ listen: address, privateKey: key })
+    const b2 = await restart()
     expect(b2.peerId.toString()).toBe(to)
     const after = collect(b2)
     // The queued frames go out once a reconnect succeeds (backoff capped at 500 ms in these tests).
@@ -286,20 +302,14 @@ describe('DeMeS service over the memory transport', () => {
   })
 
   test('a link backing off to a dead peer retries as soon as that peer connects again, not when its backoff ends', async () => {
-    const key = await generateKeyPair('Ed25519')
-    const address = `/memory/${crypto.randomUUID()}`
     // Backoffs of 20 s and more: only the reconnect can explain a prompt delivery.
-    const a = await demesNode({ demes: { reconnectInitialMs: 20_000, reconnectMaxMs: 60_000, maxFrameAgeMs: 60_000 } })
-    const b = await demesNode({ listen: address, privateKey: key })
-    await introduce(a, b)
-    const to = b.peerId.toString()
-    nodes.splice(nodes.indexOf(b), 1)
-    await b.stop()
+    const { a, b, to, stop, restart } = await peerThatRestarts({ reconnectInitialMs: 20_000, reconnectMaxMs: 60_000, maxFrameAgeMs: 60_000 })
+    await stop()
     for (let n = 0; n < 5; n++) a.services.demes.send(to, 'room', heartbeat(a, b, n))
     await sleep(300) // the dial failed; the link now waits 20 s
     expect(a.services.demes.stats().sent).toBe(0)
 
-    const b2 = await demesNode({ listen: address, privateKey: key })
+    const b2 = await restart()
     const after = collect(b2)
     const reconnectedAt = Date.now()
     await b2.dial(a.getMultiaddrs())
@@ -309,20 +319,14 @@ describe('DeMeS service over the memory transport', () => {
   })
 
   test('frames that waited longer than maxFrameAgeMs for an unreachable peer are dropped when it is back; younger ones are sent in order', async () => {
-    const key = await generateKeyPair('Ed25519')
-    const address = `/memory/${crypto.randomUUID()}`
-    const a = await demesNode({ demes: { maxFrameAgeMs: 400, reconnectInitialMs: 20_000, reconnectMaxMs: 60_000 } })
-    const b = await demesNode({ listen: address, privateKey: key })
-    await introduce(a, b)
-    const to = b.peerId.toString()
-    nodes.splice(nodes.indexOf(b), 1)
-    await b.stop()
+    const { a, b, to, stop, restart } = await peerThatRestarts({ maxFrameAgeMs: 400, reconnectInitialMs: 20_000, reconnectMaxMs: 60_000 })
+    await stop()
     for (let n = 0; n < 5; n++) a.services.demes.send(to, 'room', heartbeat(a, b, n))
     await sleep(700) // these five are now older than 400 ms; the link waits out a 20 s backoff
     for (let n = 5; n < 8; n++) a.services.demes.send(to, 'room', heartbeat(a, b, n))
     expect(a.services.demes.stats()).toMatchObject({ sent: 0, queued: 8, expired: 0 })
 
-    const b2 = await demesNode({ listen: address, privateKey: key })
+    const b2 = await restart()
     const after = collect(b2)
     await b2.dial(a.getMultiaddrs())
     await waitFor(() => after.length === 3, 'the frames queued within maxFrameAgeMs', 10_000)
