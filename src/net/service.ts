@@ -426,9 +426,15 @@ class DefaultDemesService implements DemesService, Startable {
       bytes += (link.queue[n] as Uint8Array).byteLength
       n++
     }
-    link.queuedBytes -= bytes
+    return this.dequeue(link, n)
+  }
+
+  /** Takes the `n` oldest frames off the link's queue. */
+  private dequeue (link: PeerLink, n: number): Uint8Array[] {
+    const frames = link.queue.splice(0, n)
     link.queuedAt.splice(0, n)
-    return link.queue.splice(0, n)
+    for (const frame of frames) link.queuedBytes -= frame.byteLength
+    return frames
   }
 
   /** A stream just opened after the peer was unreachable: drops the frames that waited too long for it. */
@@ -437,8 +443,7 @@ class DefaultDemesService implements DemesService, Startable {
     let n = 0
     while (n < link.queue.length && (link.queuedAt[n] as number) < oldest) n++
     if (n === 0) return
-    for (const frame of link.queue.splice(0, n)) link.queuedBytes -= frame.byteLength
-    link.queuedAt.splice(0, n)
+    this.dequeue(link, n)
     this.counters.dropped += n
     this.counters.expired += n
     this.log('dropped %d frames that waited over %d ms for %s', n, this.maxFrameAgeMs, link.id)

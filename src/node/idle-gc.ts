@@ -60,8 +60,8 @@ function compactingGc (): () => void {
  * Every `everyMs`, if the process was idle over the interval and RSS grew by `growthBytes` since
  * the last collection, runs one full collection (a few tens of ms on this heap), and once more when it
  * has then stayed idle for `settleMs`; after that, every `settleMs` of idleness in which RSS regrew by
- * `resettleBytes`. A busy node is left to V8's
- * own heuristics. Returns a function that stops it; the timer never keeps the process alive.
+ * `resettleBytes`. A busy node is left to V8's own heuristics. Returns a function that stops it; the
+ * timer never keeps the process alive.
  */
 export function startIdleCollector (opts: IdleCollectorOptions = {}): () => void {
   const everyMs = opts.everyMs ?? 2000
@@ -94,17 +94,14 @@ export function startIdleCollector (opts: IdleCollectorOptions = {}): () => void
       return
     }
     quiet++
-    if (rss > floor + growth) {
-      gc()
-      collected = true
-      quiet = 0
-      settled = false
-    } else if (settleMs > 0 && quiet * everyMs >= settleMs && (!settled || rss > floor + resettle)) {
-      gc()
-      collected = true
-      settled = true
-      quiet = 0
-    }
+    const grown = rss > floor + growth
+    const settling = settleMs > 0 && quiet * everyMs >= settleMs && (!settled || rss > floor + resettle)
+    if (!grown && !settling) return
+    gc()
+    collected = true
+    quiet = 0
+    // A collection for growth starts the quiet spell over; one for settling is this spell's (later ones need regrowth).
+    settled = !grown
   }, everyMs)
   timer.unref()
   return () => { clearInterval(timer) }
