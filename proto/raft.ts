@@ -2498,6 +2498,7 @@ export interface InstallSnapshot {
   data: Uint8Array<ArrayBuffer>
   done: boolean
   meta?: SnapshotMeta
+  vouchers: Submission[]
 }
 
 export namespace InstallSnapshot {
@@ -2540,6 +2541,13 @@ export namespace InstallSnapshot {
           SnapshotMeta.codec().encode(obj.meta, w)
         }
 
+        if (obj.vouchers != null && obj.vouchers.length > 0) {
+          for (const value of obj.vouchers) {
+            w.uint32(58)
+            Submission.codec().encode(value, w)
+          }
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -2549,7 +2557,8 @@ export namespace InstallSnapshot {
           term: 0,
           offset: 0,
           data: uint8ArrayAlloc(0),
-          done: false
+          done: false,
+          vouchers: []
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -2584,6 +2593,16 @@ export namespace InstallSnapshot {
               })
               break
             }
+            case 7: {
+              if (opts.limits?.vouchers != null && obj.vouchers.length === opts.limits.vouchers) {
+                throw new MaxLengthError('Decode error - repeated field "vouchers" had too many elements')
+              }
+
+              obj.vouchers.push(Submission.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.vouchers$
+              }))
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -2593,6 +2612,10 @@ export namespace InstallSnapshot {
 
         return obj
       }, function * (reader, length, prefix, opts = {}) {
+        const obj = {
+          vouchers: 0
+        }
+
         const end = length == null ? reader.len : reader.pos + length
 
         while (reader.pos < end) {
@@ -2638,6 +2661,24 @@ export namespace InstallSnapshot {
               yield * SnapshotMeta.codec().stream(reader, reader.uint32(), `${prefix}.meta`, {
                 limits: opts.limits?.meta
               })
+
+              break
+            }
+            case 7: {
+              if (opts.limits?.vouchers != null && obj.vouchers === opts.limits.vouchers) {
+                throw new MaxLengthError('Streaming decode error - repeated field "vouchers" had too many elements')
+              }
+
+              for (const evt of Submission.codec().stream(reader, reader.uint32(), `${prefix}.vouchers[]`, {
+                limits: opts.limits?.vouchers$
+              })) {
+                yield {
+                  ...evt,
+                  index: obj.vouchers
+                }
+              }
+
+              obj.vouchers++
 
               break
             }
@@ -2717,6 +2758,36 @@ export namespace InstallSnapshot {
     index: number
   }
 
+  export interface InstallSnapshotVouchersSenderFieldEvent {
+    field: '$.vouchers[].sender'
+    value: string
+    index: number
+  }
+
+  export interface InstallSnapshotVouchersSeqFieldEvent {
+    field: '$.vouchers[].seq'
+    value: number
+    index: number
+  }
+
+  export interface InstallSnapshotVouchersPayloadFieldEvent {
+    field: '$.vouchers[].payload'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
+  export interface InstallSnapshotVouchersSentAtFieldEvent {
+    field: '$.vouchers[].sentAt'
+    value: number
+    index: number
+  }
+
+  export interface InstallSnapshotVouchersSignatureFieldEvent {
+    field: '$.vouchers[].signature'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
   export function encode (obj: Partial<InstallSnapshot>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, InstallSnapshot.codec())
   }
@@ -2725,7 +2796,7 @@ export namespace InstallSnapshot {
     return decodeMessage(buf, InstallSnapshot.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<InstallSnapshot>): Generator<InstallSnapshotIndexFieldEvent | InstallSnapshotTermFieldEvent | InstallSnapshotOffsetFieldEvent | InstallSnapshotDataFieldEvent | InstallSnapshotDoneFieldEvent | InstallSnapshotMetaIndexFieldEvent | InstallSnapshotMetaTermFieldEvent | InstallSnapshotMetaConfigVotersFieldEvent | InstallSnapshotMetaConfigLearnersFieldEvent | InstallSnapshotMetaConfigIndexFieldEvent | InstallSnapshotMetaSenderSeqsSenderFieldEvent | InstallSnapshotMetaSenderSeqsSeqFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<InstallSnapshot>): Generator<InstallSnapshotIndexFieldEvent | InstallSnapshotTermFieldEvent | InstallSnapshotOffsetFieldEvent | InstallSnapshotDataFieldEvent | InstallSnapshotDoneFieldEvent | InstallSnapshotMetaIndexFieldEvent | InstallSnapshotMetaTermFieldEvent | InstallSnapshotMetaConfigVotersFieldEvent | InstallSnapshotMetaConfigLearnersFieldEvent | InstallSnapshotMetaConfigIndexFieldEvent | InstallSnapshotMetaSenderSeqsSenderFieldEvent | InstallSnapshotMetaSenderSeqsSeqFieldEvent | InstallSnapshotVouchersSenderFieldEvent | InstallSnapshotVouchersSeqFieldEvent | InstallSnapshotVouchersPayloadFieldEvent | InstallSnapshotVouchersSentAtFieldEvent | InstallSnapshotVouchersSignatureFieldEvent> {
     return streamMessage(buf, InstallSnapshot.codec(), opts)
   }
 }
@@ -3523,6 +3594,36 @@ export namespace RaftMessage {
     index: number
   }
 
+  export interface RaftMessageInstallSnapshotVouchersSenderFieldEvent {
+    field: '$.installSnapshot.vouchers[].sender'
+    value: string
+    index: number
+  }
+
+  export interface RaftMessageInstallSnapshotVouchersSeqFieldEvent {
+    field: '$.installSnapshot.vouchers[].seq'
+    value: number
+    index: number
+  }
+
+  export interface RaftMessageInstallSnapshotVouchersPayloadFieldEvent {
+    field: '$.installSnapshot.vouchers[].payload'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
+  export interface RaftMessageInstallSnapshotVouchersSentAtFieldEvent {
+    field: '$.installSnapshot.vouchers[].sentAt'
+    value: number
+    index: number
+  }
+
+  export interface RaftMessageInstallSnapshotVouchersSignatureFieldEvent {
+    field: '$.installSnapshot.vouchers[].signature'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
   export interface RaftMessageSnapshotResponseIndexFieldEvent {
     field: '$.snapshotResponse.index'
     value: number
@@ -3551,7 +3652,7 @@ export namespace RaftMessage {
     return decodeMessage(buf, RaftMessage.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<RaftMessage>): Generator<RaftMessageTermFieldEvent | RaftMessageFromFieldEvent | RaftMessageToFieldEvent | RaftMessageRequestVoteLastLogIndexFieldEvent | RaftMessageRequestVoteLastLogTermFieldEvent | RaftMessageRequestVotePreVoteFieldEvent | RaftMessageRequestVoteTransferFieldEvent | RaftMessageVoteResponseGrantedFieldEvent | RaftMessageVoteResponsePreVoteFieldEvent | RaftMessageAppendEntriesPrevLogIndexFieldEvent | RaftMessageAppendEntriesPrevLogTermFieldEvent | RaftMessageAppendEntriesEntriesIndexFieldEvent | RaftMessageAppendEntriesEntriesTermFieldEvent | RaftMessageAppendEntriesEntriesTypeFieldEvent | RaftMessageAppendEntriesEntriesSubmissionSenderFieldEvent | RaftMessageAppendEntriesEntriesSubmissionSeqFieldEvent | RaftMessageAppendEntriesEntriesSubmissionPayloadFieldEvent | RaftMessageAppendEntriesEntriesSubmissionSentAtFieldEvent | RaftMessageAppendEntriesEntriesSubmissionSignatureFieldEvent | RaftMessageAppendEntriesEntriesConfigVotersFieldEvent | RaftMessageAppendEntriesEntriesConfigLearnersFieldEvent | RaftMessageAppendEntriesEntriesPrevHashFieldEvent | RaftMessageAppendEntriesEntriesHostSignatureFieldEvent | RaftMessageAppendEntriesCommitIndexFieldEvent | RaftMessageAppendEntriesDeliveredIndexFieldEvent | RaftMessageAppendResponseSuccessFieldEvent | RaftMessageAppendResponseMatchIndexFieldEvent | RaftMessageAppendResponseConflictIndexFieldEvent | RaftMessageAppendResponseConflictTermFieldEvent | RaftMessageAppendResponseLastLogIndexFieldEvent | RaftMessageAppendResponseRejectedPrevIndexFieldEvent | RaftMessageHeartbeatCommitIndexFieldEvent | RaftMessageHeartbeatDeliveredIndexFieldEvent | RaftMessageHeartbeatSuccessionFieldEvent | RaftMessageHeartbeatProbeFieldEvent | RaftMessageHeartbeatHostCommitIndexFieldEvent | RaftMessageHeartbeatResponseProbeFieldEvent | RaftMessageHeartbeatResponseLastLogIndexFieldEvent | RaftMessageHeartbeatResponseRttsPeerIdFieldEvent | RaftMessageHeartbeatResponseRttsRttMicrosFieldEvent | RaftMessageSubmitSubmissionsSenderFieldEvent | RaftMessageSubmitSubmissionsSeqFieldEvent | RaftMessageSubmitSubmissionsPayloadFieldEvent | RaftMessageSubmitSubmissionsSentAtFieldEvent | RaftMessageSubmitSubmissionsSignatureFieldEvent | RaftMessageConfigRequestTypeFieldEvent | RaftMessageConfigRequestPeerIdFieldEvent | RaftMessageInstallSnapshotIndexFieldEvent | RaftMessageInstallSnapshotTermFieldEvent | RaftMessageInstallSnapshotOffsetFieldEvent | RaftMessageInstallSnapshotDataFieldEvent | RaftMessageInstallSnapshotDoneFieldEvent | RaftMessageInstallSnapshotMetaIndexFieldEvent | RaftMessageInstallSnapshotMetaTermFieldEvent | RaftMessageInstallSnapshotMetaConfigVotersFieldEvent | RaftMessageInstallSnapshotMetaConfigLearnersFieldEvent | RaftMessageInstallSnapshotMetaConfigIndexFieldEvent | RaftMessageInstallSnapshotMetaSenderSeqsSenderFieldEvent | RaftMessageInstallSnapshotMetaSenderSeqsSeqFieldEvent | RaftMessageSnapshotResponseIndexFieldEvent | RaftMessageSnapshotResponseTermFieldEvent | RaftMessageSnapshotResponseNextOffsetFieldEvent | RaftMessageSnapshotResponseMatchIndexFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<RaftMessage>): Generator<RaftMessageTermFieldEvent | RaftMessageFromFieldEvent | RaftMessageToFieldEvent | RaftMessageRequestVoteLastLogIndexFieldEvent | RaftMessageRequestVoteLastLogTermFieldEvent | RaftMessageRequestVotePreVoteFieldEvent | RaftMessageRequestVoteTransferFieldEvent | RaftMessageVoteResponseGrantedFieldEvent | RaftMessageVoteResponsePreVoteFieldEvent | RaftMessageAppendEntriesPrevLogIndexFieldEvent | RaftMessageAppendEntriesPrevLogTermFieldEvent | RaftMessageAppendEntriesEntriesIndexFieldEvent | RaftMessageAppendEntriesEntriesTermFieldEvent | RaftMessageAppendEntriesEntriesTypeFieldEvent | RaftMessageAppendEntriesEntriesSubmissionSenderFieldEvent | RaftMessageAppendEntriesEntriesSubmissionSeqFieldEvent | RaftMessageAppendEntriesEntriesSubmissionPayloadFieldEvent | RaftMessageAppendEntriesEntriesSubmissionSentAtFieldEvent | RaftMessageAppendEntriesEntriesSubmissionSignatureFieldEvent | RaftMessageAppendEntriesEntriesConfigVotersFieldEvent | RaftMessageAppendEntriesEntriesConfigLearnersFieldEvent | RaftMessageAppendEntriesEntriesPrevHashFieldEvent | RaftMessageAppendEntriesEntriesHostSignatureFieldEvent | RaftMessageAppendEntriesCommitIndexFieldEvent | RaftMessageAppendEntriesDeliveredIndexFieldEvent | RaftMessageAppendResponseSuccessFieldEvent | RaftMessageAppendResponseMatchIndexFieldEvent | RaftMessageAppendResponseConflictIndexFieldEvent | RaftMessageAppendResponseConflictTermFieldEvent | RaftMessageAppendResponseLastLogIndexFieldEvent | RaftMessageAppendResponseRejectedPrevIndexFieldEvent | RaftMessageHeartbeatCommitIndexFieldEvent | RaftMessageHeartbeatDeliveredIndexFieldEvent | RaftMessageHeartbeatSuccessionFieldEvent | RaftMessageHeartbeatProbeFieldEvent | RaftMessageHeartbeatHostCommitIndexFieldEvent | RaftMessageHeartbeatResponseProbeFieldEvent | RaftMessageHeartbeatResponseLastLogIndexFieldEvent | RaftMessageHeartbeatResponseRttsPeerIdFieldEvent | RaftMessageHeartbeatResponseRttsRttMicrosFieldEvent | RaftMessageSubmitSubmissionsSenderFieldEvent | RaftMessageSubmitSubmissionsSeqFieldEvent | RaftMessageSubmitSubmissionsPayloadFieldEvent | RaftMessageSubmitSubmissionsSentAtFieldEvent | RaftMessageSubmitSubmissionsSignatureFieldEvent | RaftMessageConfigRequestTypeFieldEvent | RaftMessageConfigRequestPeerIdFieldEvent | RaftMessageInstallSnapshotIndexFieldEvent | RaftMessageInstallSnapshotTermFieldEvent | RaftMessageInstallSnapshotOffsetFieldEvent | RaftMessageInstallSnapshotDataFieldEvent | RaftMessageInstallSnapshotDoneFieldEvent | RaftMessageInstallSnapshotMetaIndexFieldEvent | RaftMessageInstallSnapshotMetaTermFieldEvent | RaftMessageInstallSnapshotMetaConfigVotersFieldEvent | RaftMessageInstallSnapshotMetaConfigLearnersFieldEvent | RaftMessageInstallSnapshotMetaConfigIndexFieldEvent | RaftMessageInstallSnapshotMetaSenderSeqsSenderFieldEvent | RaftMessageInstallSnapshotMetaSenderSeqsSeqFieldEvent | RaftMessageInstallSnapshotVouchersSenderFieldEvent | RaftMessageInstallSnapshotVouchersSeqFieldEvent | RaftMessageInstallSnapshotVouchersPayloadFieldEvent | RaftMessageInstallSnapshotVouchersSentAtFieldEvent | RaftMessageInstallSnapshotVouchersSignatureFieldEvent | RaftMessageSnapshotResponseIndexFieldEvent | RaftMessageSnapshotResponseTermFieldEvent | RaftMessageSnapshotResponseNextOffsetFieldEvent | RaftMessageSnapshotResponseMatchIndexFieldEvent> {
     return streamMessage(buf, RaftMessage.codec(), opts)
   }
 }

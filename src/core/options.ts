@@ -111,7 +111,19 @@ export interface CoreOptions {
    * (DurableState.incomingSnapshot). Without it a newer snapshot restarts a transfer from offset 0.
    */
   snapshotsAppendOnly?: boolean
+  /**
+   * Whether a submission in the log after the snapshot through `snapshotIndex` vouches for that
+   * snapshot's data (for a chat: a member's history checkpoint through its last link). The host sends
+   * those it finds (InstallSnapshot.vouchers, at most maxMembers, among the first
+   * SNAPSHOT_VOUCHER_SCAN entries after the snapshot) with the last chunk, so the member can prove
+   * the records at the end of the data without checking each one's signature. Opaque to the core;
+   * without it none are sent.
+   */
+  snapshotVoucher?: (snapshotIndex: number, submission: Submission) => boolean
 }
+
+/** Log entries after a snapshot the host looks through for its vouchers (CoreOptions.snapshotVoucher). */
+export const SNAPSHOT_VOUCHER_SCAN = 4096
 
 export function coreOptions (id: string, rng: Rng, overrides: Partial<Omit<CoreOptions, 'id' | 'rng'>> = {}): CoreOptions {
   return {

@@ -3,7 +3,7 @@ import type { Configuration, Entry, HardState, InstallSnapshot, RaftMessage, Sna
 import { isMember, isVoter, NO_SNAPSHOT, quorumSize, RaftLog } from './log.js'
 import { Progress } from './progress.js'
 import { rankSuccessors, rttSum } from './succession.js'
-import type { CoreOptions, Limits } from './options.js'
+import { SNAPSHOT_VOUCHER_SCAN, type CoreOptions, type Limits } from './options.js'
 import type { CompactResult, ConfigChangeResult, CoreEvent, DurableState, ProposeResult, Ready, RejectReason, Role, SnapshotChunk, SnapshotUpdate } from './types.js'
 
 type MessageBody = Omit<RaftMessage, 'term' | 'from' | 'to'>
@@ -1137,9 +1137,22 @@ export class RaftCore {
       const data = read.data.byteLength > maxBytes ? read.data.subarray(0, maxBytes) : read.data
       const done = offset + data.byteLength >= read.size
       if (!done && data.byteLength === 0) return // a source that returns nothing before the end: wait
-      this.send(to, { installSnapshot: { index: snap.index, term: snap.term, offset, data: data as Uint8Array<ArrayBuffer>, done, meta: done ? snap : undefined } })
+      this.send(to, { installSnapshot: { index: snap.index, term: snap.term, offset, data: data as Uint8Array<ArrayBuffer>, done, meta: done ? snap : undefined, vouchers: done ? this.snapshotVouchers(snap.index) : [] } })
       pr.onChunkSent(this.heartbeatRound, offset, offset + data.byteLength, done)
     }
+  }
+
+  /** Submissions after the snapshot through `index` that vouch for it (CoreOptions.snapshotVoucher), at most maxMembers. */
+  private snapshotVouchers (index: number): Submission[] {
+    const vouches = this.opts.snapshotVoucher
+    if (vouches == null) return []
+    const found: Submission[] = []
+    const last = Math.min(this.log.lastIndex(), index + SNAPSHOT_VOUCHER_SCAN)
+    for (let i = index + 1; i <= last && found.length < this.opts.limits.maxMembers; i++) {
+      const submission = this.log.entry(i)?.submission
+      if (submission != null && vouches(index, submission)) found.push(submission)
+    }
+    return found
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -1338,6 +1351,12 @@ function checkInstallSnapshot (is: InstallSnapshot, messageTerm: number, limits:
   if (is.offset + is.data.byteLength > limits.maxSnapshotBytes) return { reason: 'oversize-snapshot', detail: `data beyond ${limits.maxSnapshotBytes} bytes` }
   if (is.index < 1 || is.term < 1 || is.term > messageTerm) return { reason: 'malformed-snapshot', detail: `snapshot ${is.index}/${is.term} in term ${messageTerm}` }
   if (is.done !== (is.meta != null)) return { reason: 'malformed-snapshot', detail: 'metadata must come with the last chunk, and only with it' }
+  if (is.vouchers.length > 0 && !is.done) return { reason: 'malformed-snapshot', detail: 'vouchers come with the last chunk only' }
+  if (is.vouchers.length > limits.maxMembers) return { reason: 'oversize-batch', detail: `${is.vouchers.length} vouchers` }
+  for (const voucher of is.vouchers) {
+    if (voucher.sender === '' || voucher.seq < 1) return { reason: 'malformed-snapshot', detail: 'voucher without sender or seq' }
+    if (voucher.payload.byteLength > limits.maxPayloadBytes) return { reason: 'oversize-payload', detail: `voucher of ${voucher.payload.byteLength} bytes` }
+  }
   const meta = is.meta
   if (meta == null) return null
   if (meta.index !== is.index || meta.term !== is.term) return { reason: 'malformed-snapshot', detail: `metadata ${meta.index}/${meta.term} for snapshot ${is.index}/${is.term}` }

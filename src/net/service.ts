@@ -128,7 +128,8 @@ const DEFAULT_DECODE_LIMITS: NonNullable<DecodeOptions<RaftMessage>['limits']> =
   appendEntries: { entries: 4096, entries$: { config: { voters: 1024, learners: 1024 } } },
   heartbeat: { succession: 1024 },
   heartbeatResponse: { rtts: 1024 },
-  submit: { submissions: 4096 }
+  submit: { submissions: 4096 },
+  installSnapshot: { vouchers: 1024 }
 }
 
 /** A length prefix that is not a canonical varint of at most maxLengthLength bytes. */

@@ -25,7 +25,7 @@ import { ApiError, MAX_ROOM_NAME_LENGTH, type DemesNodeApi, type MemberView, typ
 import { handleJoinProtocol, requestJoin } from './join.js'
 import { RoomPresence, type Presence } from './presence.js'
 import { RoomDriver } from './room.js'
-import { IncomingSnapshotCheck } from './snapshot-check.js'
+import { IncomingSnapshotCheck, vouchesForSnapshot } from './snapshot-check.js'
 import { BatchPace } from './batch-pace.js'
 
 const DEFAULT_INVITE_TTL_MS = 24 * 3600_000
@@ -372,7 +372,8 @@ export class DemesNode implements DemesNodeApi {
       snapshotSource: { read: (index, offset, maxBytes) => this.readSnapshot(roomId, store, index, offset, maxBytes) },
       // The chat records (src/chat/snapshot.ts) are a pure function of the committed entries, in index
       // order: a newer snapshot's data starts with an older one's, so transfers continue across them.
-      snapshotsAppendOnly: true
+      snapshotsAppendOnly: true,
+      snapshotVoucher: vouchesForSnapshot
     })
     const chat = new ChatProjection(this.storage.roomHistory(roomId), {
       roomId,

@@ -1,7 +1,7 @@
 import { equals } from 'uint8arrays/equals'
-import type { InstallSnapshot } from '../../proto/raft.js'
+import type { InstallSnapshot, Submission } from '../../proto/raft.js'
 import type { SnapshotRecord } from '../../proto/snapshot.js'
-import { ChainHasher, chainStart, CheckpointQuorum, isBoundary, mayHoldCheckpoint, type Checkpoint } from '../chat/checkpoint.js'
+import { ChainHasher, chainStart, CHECKPOINT_EVERY, CheckpointQuorum, isBoundary, mayHoldCheckpoint, type Checkpoint } from '../chat/checkpoint.js'
 import { decodeChatPayload } from '../chat/projection.js'
 import { decodeHead, RecordParser, SnapshotDataError, type RecordHead } from '../chat/snapshot.js'
 import type { SnapshotChunk } from '../core/types.js'
@@ -15,6 +15,21 @@ const EMPTY = new Uint8Array(0)
  * come every CHECKPOINT_EVERY (1000) indexes, a little after the index they vouch for.
  */
 export const MAX_UNPROVEN_RECORDS = 4096
+
+/** Vouchers looked at per snapshot (the core accepts at most maxMembers; each costs a signature check). */
+const MAX_VOUCHERS = 64
+
+/**
+ * Whether a submission in the log after the snapshot through `snapshotIndex` is a checkpoint through
+ * the snapshot's last link (CoreOptions.snapshotVoucher): members attest a link once they applied it,
+ * so those checkpoints come after the snapshot, never in its data, and without them a member receiving
+ * the snapshot checks the signature of every record of that link (1000).
+ */
+export function vouchesForSnapshot (snapshotIndex: number, submission: Submission): boolean {
+  const lastLink = snapshotIndex - snapshotIndex % CHECKPOINT_EVERY
+  if (lastLink === 0 || !mayHoldCheckpoint(submission.payload)) return false
+  return decodeChatPayload(submission.payload)?.checkpoint?.through === lastLink
+}
 
 /** How the records of a reception were vouched for. */
 export interface ReceptionStats {
@@ -92,7 +107,7 @@ export class IncomingSnapshotCheck {
    */
   check (chunk: InstallSnapshot, from: string): { ok: true, chunk: InstallSnapshot } | { ok: false, reason: string } {
     const base = chunk.offset === 0 ? this.fresh(chunk, from) : this.continuing(chunk)
-    if (base == null) return { ok: true, chunk: { ...chunk, data: EMPTY, done: false, meta: undefined } }
+    if (base == null) return { ok: true, chunk: { ...chunk, data: EMPTY, done: false, meta: undefined, vouchers: [] } }
     const reception = base.clone(from)
     try {
       for (const head of reception.parser.pushHeads(chunk.data)) {
@@ -101,6 +116,10 @@ export class IncomingSnapshotCheck {
       }
       if (chunk.done) {
         reception.parser.end()
+        // Every record through the snapshot's index is in: its last link is complete, and the
+        // vouchers (checkpoints after the snapshot) may prove the records the data's own could not.
+        this.completeLinks(reception, chunk.index)
+        this.weighVouchers(reception, chunk.vouchers)
         const problem = this.checkOldest(reception, reception.unproven.length)
         if (problem != null) return { ok: false, reason: `snapshot ${chunk.index}: ${problem}` }
       }
@@ -166,35 +185,68 @@ export class IncomingSnapshotCheck {
     reception.unproven.push(head)
     const record = mayHoldCheckpoint(head.payload ?? EMPTY) ? decodeHead(head) : undefined
     const checkpoint = record != null ? decodeChatPayload(record.payload)?.checkpoint : undefined
-    if (record != null && checkpoint != null && reception.quorum.counts(record.sender)) {
+    // Vouching for what came after it is never what an honest member writes.
+    if (record != null && checkpoint != null && checkpoint.through < record.index && this.mayProve(reception, record.sender, checkpoint)) {
       // A checkpoint vouches for others only once its own signature is checked.
       const problem = this.checkSignature(record)
       if (problem != null) return problem
-      this.weigh(reception, record, checkpoint)
+      this.weigh(reception, record.sender, checkpoint)
     }
     // Over the bound, a quarter of it is checked at once (not one per record: each check shifts the list).
     if (reception.unproven.length <= MAX_UNPROVEN_RECORDS) return undefined
     return this.checkOldest(reception, reception.unproven.length - MAX_UNPROVEN_RECORDS * 3 / 4)
   }
 
-  /** A member's checkpoint against the chain of the data: an agreement may prove a prefix of the unproven records. */
-  private weigh (reception: Reception, record: SnapshotRecord, checkpoint: Checkpoint): void {
+  /**
+   * Whether `sender`'s checkpoint could prove anything (so is worth its signature check): a voter's,
+   * at a link of the chain not yet vouched for (links below the oldest unproven record are dropped).
+   */
+  private mayProve (reception: Reception, sender: string, checkpoint: Checkpoint): boolean {
+    return reception.quorum.counts(sender) && isBoundary(checkpoint.through) && reception.links.has(checkpoint.through)
+  }
+
+  /** A member's checkpoint (its signature checked) against the chain of the data: an agreement may prove a prefix of the unproven records. */
+  private weigh (reception: Reception, sender: string, checkpoint: Checkpoint): void {
     const { unproven, quorum } = reception
-    // Vouching for what came after it, or not at a link: never what an honest member writes.
-    if (checkpoint.through >= record.index || !isBoundary(checkpoint.through)) return
     const ours = reception.links.get(checkpoint.through)
     if (ours == null) return // everything through it is vouched for already
     if (!equals(ours, checkpoint.digest)) {
-      if (!this.disagreed.has(record.sender)) this.notice(`member ${record.sender} attests a history through ${checkpoint.through} that differs from this snapshot's`)
-      this.disagreed.add(record.sender)
+      if (!this.disagreed.has(sender)) this.notice(`member ${sender} attests a history through ${checkpoint.through} that differs from this snapshot's`)
+      this.disagreed.add(sender)
       return
     }
-    quorum.agree(record.sender, checkpoint.through)
+    quorum.agree(sender, checkpoint.through)
     const proven = quorum.proven()
     let drop = 0
     while (drop < unproven.length && unproven[drop].index <= proven) drop++
     reception.dropOldest(drop)
     reception.stats.byCheckpoint += drop
+  }
+
+  /** All records through `index` were taken: the links through it are complete. */
+  private completeLinks (reception: Reception, index: number): void {
+    const completed: Checkpoint[] = []
+    reception.chain.completeThrough(index, completed)
+    for (const link of completed) reception.links.set(link.through, link.digest)
+  }
+
+  /**
+   * The checkpoints the host sent with the last chunk (submissions after the snapshot, so never
+   * part of the data), weighed like those in the data. One whose signature does not check is
+   * ignored, with a notice: the records it would have proven are then checked one by one.
+   */
+  private weighVouchers (reception: Reception, vouchers: readonly Submission[]): void {
+    for (const voucher of vouchers.slice(0, MAX_VOUCHERS)) {
+      if (reception.unproven.length === 0) return
+      const checkpoint = decodeChatPayload(voucher.payload)?.checkpoint
+      if (checkpoint == null || !this.mayProve(reception, voucher.sender, checkpoint)) continue
+      const verdict = this.verifier.verify(this.roomId, voucher)
+      if (!verdict.ok) {
+        this.notice(`a checkpoint of ${voucher.sender} sent with the snapshot does not check: ${verdict.reason}`)
+        continue
+      }
+      this.weigh(reception, voucher.sender, checkpoint)
+    }
   }
 
   /** Checks the `count` oldest unproven records one signature at a time. Returns the first problem. */

@@ -328,6 +328,23 @@ describe('InstallSnapshot: the host sends its snapshot in chunks to a member tha
     expect(a.outputs.flatMap(rd => rd.events)).toContainEqual({ type: 'snapshot', state: 'sending', index: 14, peer: 'c', offset: 0 })
   })
 
+  test('the last chunk carries the submissions after the snapshot that vouch for it (snapshotVoucher), at most maxMembers; no other chunk does', () => {
+    // Vouchers here: b's submissions after the snapshot whose text starts with 'v'.
+    const snapshotVoucher = (index: number, s: Submission): boolean => index === 14 && new TextDecoder().decode(s.payload).startsWith('v')
+    const net = compactedRoom(12, 16, { snapshotVoucher, limits: { ...DEFAULT_LIMITS, maxSnapshotChunkBytes: 16, maxSnapshotInflight: 1, maxMembers: 3 } })
+    const b = net.member('b')
+    for (const text of ['v1', 'tail', 'v2', 'v3', 'v4']) b.core.propose(new TextEncoder().encode(text), net.now)
+    net.run(20)
+    net.down.delete('c')
+    net.run(60)
+    const sent = chunks(net, 'c')
+    expect(sent.length).toBeGreaterThan(2)
+    expect(sent.slice(0, -1).every(ch => ch.vouchers.length === 0)).toBe(true)
+    expect(sent.at(-1)?.vouchers.map(v => new TextDecoder().decode(v.payload))).toEqual(['v1', 'v2', 'v3'])
+    // The member ignores them (they are the application's) and installs as usual.
+    expect(net.member('c').core.snapshot()).toEqual(net.member('a').core.snapshot())
+  })
+
   test('lost chunks and lost answers: the host resends from the acknowledged offset after the next heartbeat round', () => {
     const net = compactedRoom(12, 16)
     const c = net.member('c')
@@ -658,7 +675,7 @@ describe('InstallSnapshot: the member\'s side', () => {
   const META: SnapshotMeta = { index: 6, term: 2, config: CONFIG, configIndex: 1, senderSeqs: [{ sender: 'a', seq: 2 }, { sender: 'b', seq: 3 }] }
   /** `meta` null: none, even on the last chunk. */
   const chunk = (offset: number, data: Uint8Array, done = false, meta: SnapshotMeta | null = done ? META : null, index = META.index, term = META.term): InstallSnapshot =>
-    ({ index, term, offset, data: data as Uint8Array<ArrayBuffer>, done, meta: meta ?? undefined })
+    ({ index, term, offset, data: data as Uint8Array<ArrayBuffer>, done, vouchers: [], meta: meta ?? undefined })
   const install = (term: number, body: InstallSnapshot, from = 'a'): RaftMessage => ({ term, from, to: 'c', installSnapshot: body })
   const bytes = (n: number, fill = 1): Uint8Array => new Uint8Array(n).fill(fill)
 
@@ -684,7 +701,11 @@ describe('InstallSnapshot: the member\'s side', () => {
     ['a configuration set after the snapshot index', chunk(0, bytes(4), true, { ...META, configIndex: 7 }), 2, 'malformed-snapshot'],
     ['more senders than maxSnapshotSenders', chunk(0, bytes(4), true, { ...META, senderSeqs: [{ sender: 'a', seq: 1 }, { sender: 'b', seq: 1 }, { sender: 'c', seq: 1 }] }), 2, 'oversize-snapshot'],
     ['a sender listed twice', chunk(0, bytes(4), true, { ...META, senderSeqs: [{ sender: 'b', seq: 3 }, { sender: 'b', seq: 1 }] }), 2, 'malformed-snapshot'],
-    ['a seq of 0', chunk(0, bytes(4), true, { ...META, senderSeqs: [{ sender: 'b', seq: 0 }] }), 2, 'malformed-snapshot']
+    ['a seq of 0', chunk(0, bytes(4), true, { ...META, senderSeqs: [{ sender: 'b', seq: 0 }] }), 2, 'malformed-snapshot'],
+    ['vouchers on a chunk that is not the last', { ...chunk(0, bytes(4)), vouchers: [sub('a', 1)] }, 2, 'malformed-snapshot'],
+    ['more vouchers than maxMembers', { ...chunk(0, bytes(4), true), vouchers: Array.from({ length: DEFAULT_LIMITS.maxMembers + 1 }, (_, k) => sub('a', k + 1)) }, 2, 'oversize-batch'],
+    ['a voucher without a sender', { ...chunk(0, bytes(4), true), vouchers: [sub('', 1)] }, 2, 'malformed-snapshot'],
+    ['a voucher above maxPayloadBytes', { ...chunk(0, bytes(4), true), vouchers: [{ ...sub('a', 1), payload: bytes(DEFAULT_LIMITS.maxPayloadBytes + 1) as Uint8Array<ArrayBuffer> }] }, 2, 'oversize-payload']
   ])('%s is refused and changes nothing', (_what, body, term, reason) => {
     const c = member()
     const before = c.core.status()

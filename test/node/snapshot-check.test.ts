@@ -2,12 +2,12 @@ import { describe, expect, test } from '@jest/globals'
 import fc from 'fast-check'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
-import { EntryType, type Entry, type InstallSnapshot } from '../../proto/raft.js'
+import { EntryType, type Entry, type InstallSnapshot, type Submission } from '../../proto/raft.js'
 import { CHECKPOINT_EVERY, encodeCheckpoint, mayHoldCheckpoint, type Checkpoint } from '../../src/chat/checkpoint.js'
 import { ChatProjection, encodeChatBody } from '../../src/chat/projection.js'
 import { encodeRecords } from '../../src/chat/snapshot.js'
 import { signSubmission, SubmissionSigner, SubmissionVerifier } from '../../src/crypto/submission.js'
-import { IncomingSnapshotCheck, MAX_UNPROVEN_RECORDS } from '../../src/node/snapshot-check.js'
+import { IncomingSnapshotCheck, MAX_UNPROVEN_RECORDS, vouchesForSnapshot } from '../../src/node/snapshot-check.js'
 import { MemoryRoomHistory } from '../../src/store/history.js'
 import type { Ed25519PrivateKey } from '@libp2p/interface'
 
@@ -34,7 +34,7 @@ function chunks (data: Uint8Array, size: number): InstallSnapshot[] {
   const out: InstallSnapshot[] = []
   for (let offset = 0; offset === 0 || offset < data.byteLength; offset += size) {
     const done = offset + size >= data.byteLength
-    out.push({ index: META.index, term: META.term, offset, data: data.slice(offset, offset + size), done, meta: done ? META : undefined })
+    out.push({ index: META.index, term: META.term, offset, data: data.slice(offset, offset + size), done, meta: done ? META : undefined, vouchers: [] })
   }
   return out
 }
@@ -169,7 +169,7 @@ function snapshotChunks (entries: Entry[], size: number): InstallSnapshot[] {
   const out: InstallSnapshot[] = []
   for (let offset = 0; offset < data.byteLength; offset += size) {
     const done = offset + size >= data.byteLength
-    out.push({ index: meta.index, term: meta.term, offset, data: data.slice(offset, offset + size), done, meta: done ? meta : undefined })
+    out.push({ index: meta.index, term: meta.term, offset, data: data.slice(offset, offset + size), done, meta: done ? meta : undefined, vouchers: [] })
   }
   return out
 }
@@ -219,6 +219,66 @@ describe('IncomingSnapshotCheck: history checkpoints vouch for records', () => {
     expect(refused).toBeGreaterThan(0)
     expect(refused).toBeLessThan(results.length - 1)
     expect(results[refused].reason).toMatch(/record 11 .*bad-signature/)
+  })
+})
+
+/**
+ * The snapshot through `through` (a link) of a room's log, in chunks, and the checkpoints through that
+ * link that follow it in the log: what a host sends with the last chunk (vouchesForSnapshot).
+ */
+function snapshotWithVouchers (log: Entry[], through: number, size: number): { list: InstallSnapshot[], vouchers: Submission[] } {
+  const list = snapshotChunks(log.filter(e => e.index <= through), size)
+  const vouchers = log.filter(e => e.index > through && e.submission != null && vouchesForSnapshot(through, e.submission)).map(e => e.submission as Submission)
+  return { list, vouchers }
+}
+
+/** `list` with `vouchers` on its last chunk. */
+function withVouchers (list: InstallSnapshot[], vouchers: Submission[]): InstallSnapshot[] {
+  return list.map((chunk, k) => k === list.length - 1 ? { ...chunk, vouchers } : chunk)
+}
+
+describe('IncomingSnapshotCheck: checkpoints after the snapshot, sent with its last chunk (vouchers)', () => {
+  test('a majority of voters\' checkpoints through the last link prove it: no record is checked by its own signature', async () => {
+    const [host, other, self] = [await member(), await member(), await member()]
+    const log = roomLog(3100, [host, other], [host, other])
+    const { list, vouchers } = snapshotWithVouchers(log, 3000, 64 * 1024)
+    expect(vouchers.map(v => v.sender).sort()).toEqual([host.id, other.id].sort())
+    const verifier = new SubmissionVerifier()
+    const check = newCheck({ verifier, electorate: [host.id, other.id, self.id] })
+    expect(transfer(check, withVouchers(list, vouchers), host.id).every(r => r.ok)).toBe(true)
+    const stats = check.installed()
+    expect(stats).toMatchObject({ records: 3000 - 1, byCheckpoint: 3000 - 1, bySignature: 0 })
+    // The checkpoints' own signatures only (in the data and the vouchers).
+    expect(verifier.checks).toBeLessThanOrEqual(6)
+    // Without them the last link's records are checked one by one, as before.
+    const without = newCheck({ electorate: [host.id, other.id, self.id] })
+    expect(transfer(without, list, host.id).every(r => r.ok)).toBe(true)
+    expect(without.installed()?.bySignature).toBeGreaterThan(900)
+  })
+
+  test('the host\'s own voucher, a voucher whose signature does not check, or one attesting another history proves nothing (noticed); the records are checked one by one', async () => {
+    const [host, other, self] = [await member(), await member(), await member()]
+    const log = roomLog(2100, [host, other], [host, other])
+    const { list, vouchers } = snapshotWithVouchers(log, 2000, 64 * 1024)
+    const own = vouchers.filter(v => v.sender === host.id)
+    const others = vouchers.find(v => v.sender === other.id) as Submission
+    const garbled = { ...others, signature: others.signature.map((b, k) => k === 0 ? b ^ 1 : b) }
+    const unsigned = { ...others, payload: encodeCheckpoint({ through: 2000, digest: new Uint8Array(32).fill(7) }) }
+    const differing = { ...unsigned, signature: other.signer.sign(ROOM, unsigned) }
+    for (const [sent, notice] of [[own, undefined], [[...own, garbled], /does not check: bad-signature/], [[...own, differing], /attests a history through 2000 that differs/]] as Array<[Submission[], RegExp | undefined]>) {
+      const notices: string[] = []
+      const check = newCheck({ electorate: [host.id, other.id, self.id], notices })
+      expect(transfer(check, withVouchers(list, sent), host.id).every(r => r.ok)).toBe(true)
+      expect(check.installed()?.bySignature).toBeGreaterThan(900)
+      if (notice != null) expect(notices).toEqual([expect.stringMatching(notice)])
+    }
+  })
+
+  test('vouchers cannot cover a forgery: honest checkpoints disagree with the forged chain, and the last chunk is refused naming the record', async () => {
+    const [host, other, self] = [await member(), await member(), await member()]
+    const { list, vouchers } = snapshotWithVouchers(forged(roomLog(2100, [host, other], [host, other]), 1991, host), 2000, 16 * 1024)
+    const results = transfer(newCheck({ electorate: [host.id, other.id, self.id] }), withVouchers(list, vouchers), host.id)
+    expect(results.at(-1)).toMatchObject({ ok: false, reason: expect.stringMatching(/record 1991 \(.*\): bad-signature/) })
   })
 })
 

@@ -420,7 +420,8 @@ describe('a hostile member cannot put forged messages into a history through a s
         offset: 0,
         data: data as Uint8Array<ArrayBuffer>,
         done: true,
-        meta: { index, term, config: { voters: config.filter(m => m.role === 'voter').map(m => m.peerId), learners: [] }, configIndex: 1, senderSeqs: [{ sender: eveId, seq: 1 }] }
+        meta: { index, term, config: { voters: config.filter(m => m.role === 'voter').map(m => m.peerId), learners: [] }, configIndex: 1, senderSeqs: [{ sender: eveId, seq: 1 }] },
+        vouchers: []
       }
     })
     await new Promise(resolve => setTimeout(resolve, 500))
