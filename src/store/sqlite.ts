@@ -96,6 +96,8 @@ export class SqliteStorage implements Storage {
   private readonly open = new Map<string, SqliteRoomStore>()
   private readonly histories = new Map<string, SqliteRoomHistory>()
   private readonly deletions: RoomDeletions
+  /** Runs a write without an fsync (peer addresses: hints, see savePeerAddrs). */
+  private readonly writeUnsynced: (write: () => void) => void
   /** The next step of removing deleted rooms' messages, when one is scheduled. */
   private purgeTask: NodeJS.Immediate | undefined
   /** Why removing deleted rooms' messages stopped (it is tried again on the next open). */
@@ -107,7 +109,8 @@ export class SqliteStorage implements Storage {
     this.stmts = prepare(db)
     this.historyStmts = prepareHistory(db)
     this.snapshotStmts = prepareSnapshots(db)
-    this.deletions = new RoomDeletions(db, prepareDeletions(db), unsyncedWriter(db))
+    this.writeUnsynced = unsyncedWriter(db)
+    this.deletions = new RoomDeletions(db, prepareDeletions(db), this.writeUnsynced)
     // A deletion that a crash or close() interrupted goes on.
     if (this.deletions.pending().length > 0) this.schedulePurge()
   }
@@ -240,13 +243,18 @@ export class SqliteStorage implements Storage {
     return peers
   }
 
+  /**
+   * Without an fsync: addresses are hints for the next start (discovery and the members' own
+   * announcements find peers too), and a synced write here made a member that was receiving a
+   * snapshot wait ~90 ms for the chunks written since the last checkpoint to reach the disk.
+   */
   savePeerAddrs (peerId: string, addrs: string[]): void {
     if (!isId(peerId)) return
     const kept = boundedAddrs(addrs)
-    this.db.transaction(() => {
+    this.writeUnsynced(this.db.transaction(() => {
       this.stmts.deletePeerAddrs.run(peerId)
       kept.forEach((addr, i) => { this.stmts.insertPeerAddr.run(peerId, i, addr) })
-    })()
+    }))
   }
 
   /** The durability settings in force on this connection (journal mode, synchronous: 2 is FULL). */
