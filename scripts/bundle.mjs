@@ -4,7 +4,7 @@
 // ~6 MiB less in the V8 heap (the modules' source text, kept for lazy compilation, and modules
 // nothing calls): idle RSS 7-13 MiB lower (docs/benchmarks.md, idle memory, third round).
 // Whitespace and syntax are minified, identifiers are not, so stack traces still name functions.
-// better-sqlite3 stays outside (a native addon, loaded from node_modules next to dist/).
+// better-sqlite3 and demes-malloc-trim stay outside (native addons, loaded from node_modules next to dist/).
 import { statSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { build } from 'esbuild'
@@ -20,7 +20,7 @@ await build({
   format: 'esm',
   minifyWhitespace: true,
   minifySyntax: true,
-  external: ['better-sqlite3'],
+  external: ['better-sqlite3', 'demes-malloc-trim'],
   // Some dependencies (fastify, commander, ...) are CommonJS and call require() for node's modules.
   banner: { js: "import { createRequire as __demesCreateRequire } from 'node:module'; const require = __demesCreateRequire(import.meta.url);" },
   logLevel: 'warning'

@@ -3,6 +3,7 @@
 // a busy hour as host) the heap keeps the burst's garbage, and the ArrayBuffers it holds keep their
 // malloc'd memory, for minutes. Measured on a member that had just caught up 100,000 messages and
 // sat idle for 10 s: RSS 215 MiB, 160 MiB after one full collection (docs/benchmarks.md, idle RSS).
+import { createRequire } from 'node:module'
 import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
 
@@ -32,6 +33,28 @@ export interface IdleCollectorOptions {
   resettleBytes?: number
   /** The collection (tests); default a full, compacting V8 collection. */
   collect?: () => void
+  /**
+   * Run one interval after each collection, once what it freed has been handed to the C heap (V8
+   * frees ArrayBuffer memory after the collection, partly on another thread): returns the heap's
+   * free pages to the OS. Default glibc's malloc_trim(0) through the optional native addon
+   * demes-malloc-trim (native/malloc-trim), or nothing where it is not built.
+   */
+  trim?: () => void
+}
+
+/**
+ * glibc's malloc_trim(0), if the optional addon was built at install (it is not where node-gyp or a
+ * C compiler is missing; the node then only leaves free pages to glibc). free() gives back only
+ * the top of the heap: after a catch-up the C heap of an idle member held 10–15 MiB of free pages
+ * between live blocks (7–9 after a plain restart), which only malloc_trim returns.
+ */
+function mallocTrim (): () => void {
+  try {
+    const addon = createRequire(import.meta.url)('demes-malloc-trim') as { trim: () => boolean | undefined }
+    return () => { addon.trim() }
+  } catch {
+    return () => {}
+  }
 }
 
 /**
@@ -60,8 +83,9 @@ function compactingGc (): () => void {
  * Every `everyMs`, if the process was idle over the interval and RSS grew by `growthBytes` since
  * the last collection, runs one full collection (a few tens of ms on this heap), and once more when it
  * has then stayed idle for `settleMs`; after that, every `settleMs` of idleness in which RSS regrew by
- * `resettleBytes`. A busy node is left to V8's own heuristics. Returns a function that stops it; the
- * timer never keeps the process alive.
+ * `resettleBytes`. One interval after each collection it trims the C heap (`trim`). A busy node is
+ * left to V8's own heuristics. Returns a function that stops it; the timer never keeps the process
+ * alive.
  */
 export function startIdleCollector (opts: IdleCollectorOptions = {}): () => void {
   const everyMs = opts.everyMs ?? 2000
@@ -70,6 +94,7 @@ export function startIdleCollector (opts: IdleCollectorOptions = {}): () => void
   const settleMs = opts.settleMs ?? 20_000
   const resettle = opts.resettleBytes ?? 1024 * 1024
   const gc = opts.collect ?? compactingGc()
+  const trim = opts.trim ?? mallocTrim()
   let cpu = process.cpuUsage()
   // RSS after the last collection, measured one interval later (freed pages are returned lazily).
   // Zero at first: start-up (module loading, opening the rooms) leaves garbage too, collected once
@@ -80,6 +105,7 @@ export function startIdleCollector (opts: IdleCollectorOptions = {}): () => void
   let quiet = 0
   let settled = false
   const timer = setInterval(() => {
+    if (collected) trim()
     const used = process.cpuUsage(cpu)
     cpu = process.cpuUsage()
     const idle = (used.user + used.system) / 1000 < idleBelow * everyMs
