@@ -4,7 +4,9 @@ WORKDIR /app
 # Native addons (if any) build from source: python3, make and g++ for node-gyp.
 RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
 COPY package.json package-lock.json ./
-# The optional malloc_trim addon (a local package, built by node-gyp during npm ci).
+# The optional malloc_trim addon: a local package that npm ci copies into node_modules and builds
+# with node-gyp (.npmrc: install-links).
+COPY .npmrc ./
 COPY native ./native
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json ./
@@ -18,7 +20,6 @@ FROM node:20-bookworm-slim
 WORKDIR /app
 COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules ./node_modules
-COPY --from=build /app/native ./native
 COPY --from=build /app/dist ./dist
 RUN ln -s /app/dist/demes.mjs /usr/local/bin/demes && chmod +x /app/dist/demes.mjs
 ENV DEMES_HOME=/data
