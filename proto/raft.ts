@@ -768,6 +768,7 @@ export namespace RequestVote {
 export interface VoteResponse {
   granted: boolean
   preVote: boolean
+  tail?: LogTail
 }
 
 export namespace VoteResponse {
@@ -788,6 +789,11 @@ export namespace VoteResponse {
         if ((obj.preVote != null && obj.preVote !== false)) {
           w.uint32(16)
           w.bool(obj.preVote)
+        }
+
+        if (obj.tail != null) {
+          w.uint32(26)
+          LogTail.codec().encode(obj.tail, w)
         }
 
         if (opts.lengthDelimited !== false) {
@@ -811,6 +817,12 @@ export namespace VoteResponse {
             }
             case 2: {
               obj.preVote = reader.bool()
+              break
+            }
+            case 3: {
+              obj.tail = LogTail.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.tail
+              })
               break
             }
             default: {
@@ -842,6 +854,13 @@ export namespace VoteResponse {
               }
               break
             }
+            case 3: {
+              yield * LogTail.codec().stream(reader, reader.uint32(), `${prefix}.tail`, {
+                limits: opts.limits?.tail
+              })
+
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -864,6 +883,88 @@ export namespace VoteResponse {
     value: boolean
   }
 
+  export interface VoteResponseTailPrevLogIndexFieldEvent {
+    field: '$.tail.prevLogIndex'
+    value: number
+  }
+
+  export interface VoteResponseTailPrevLogTermFieldEvent {
+    field: '$.tail.prevLogTerm'
+    value: number
+  }
+
+  export interface VoteResponseTailEntriesIndexFieldEvent {
+    field: '$.tail.entries[].index'
+    value: number
+    index: number
+  }
+
+  export interface VoteResponseTailEntriesTermFieldEvent {
+    field: '$.tail.entries[].term'
+    value: number
+    index: number
+  }
+
+  export interface VoteResponseTailEntriesTypeFieldEvent {
+    field: '$.tail.entries[].type'
+    value: EntryType
+    index: number
+  }
+
+  export interface VoteResponseTailEntriesSubmissionSenderFieldEvent {
+    field: '$.tail.entries[].submission.sender'
+    value: string
+    index: number
+  }
+
+  export interface VoteResponseTailEntriesSubmissionSeqFieldEvent {
+    field: '$.tail.entries[].submission.seq'
+    value: number
+    index: number
+  }
+
+  export interface VoteResponseTailEntriesSubmissionPayloadFieldEvent {
+    field: '$.tail.entries[].submission.payload'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
+  export interface VoteResponseTailEntriesSubmissionSentAtFieldEvent {
+    field: '$.tail.entries[].submission.sentAt'
+    value: number
+    index: number
+  }
+
+  export interface VoteResponseTailEntriesSubmissionSignatureFieldEvent {
+    field: '$.tail.entries[].submission.signature'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
+  export interface VoteResponseTailEntriesConfigVotersFieldEvent {
+    field: '$.tail.entries[].config.voters[]'
+    index: number
+    value: string
+  }
+
+  export interface VoteResponseTailEntriesConfigLearnersFieldEvent {
+    field: '$.tail.entries[].config.learners[]'
+    index: number
+    value: string
+  }
+
+  export interface VoteResponseTailEntriesPrevHashFieldEvent {
+    field: '$.tail.entries[].prevHash'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
+  export interface VoteResponseTailEntriesHostSignatureFieldEvent {
+    field: '$.tail.entries[].hostSignature'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
   export function encode (obj: Partial<VoteResponse>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, VoteResponse.codec())
   }
@@ -872,8 +973,233 @@ export namespace VoteResponse {
     return decodeMessage(buf, VoteResponse.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<VoteResponse>): Generator<VoteResponseGrantedFieldEvent | VoteResponsePreVoteFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<VoteResponse>): Generator<VoteResponseGrantedFieldEvent | VoteResponsePreVoteFieldEvent | VoteResponseTailPrevLogIndexFieldEvent | VoteResponseTailPrevLogTermFieldEvent | VoteResponseTailEntriesIndexFieldEvent | VoteResponseTailEntriesTermFieldEvent | VoteResponseTailEntriesTypeFieldEvent | VoteResponseTailEntriesSubmissionSenderFieldEvent | VoteResponseTailEntriesSubmissionSeqFieldEvent | VoteResponseTailEntriesSubmissionPayloadFieldEvent | VoteResponseTailEntriesSubmissionSentAtFieldEvent | VoteResponseTailEntriesSubmissionSignatureFieldEvent | VoteResponseTailEntriesConfigVotersFieldEvent | VoteResponseTailEntriesConfigLearnersFieldEvent | VoteResponseTailEntriesPrevHashFieldEvent | VoteResponseTailEntriesHostSignatureFieldEvent> {
     return streamMessage(buf, VoteResponse.codec(), opts)
+  }
+}
+
+export interface LogTail {
+  prevLogIndex: number
+  prevLogTerm: number
+  entries: Entry[]
+}
+
+export namespace LogTail {
+  let _codec: Codec<LogTail>
+
+  export const codec = (): Codec<LogTail> => {
+    if (_codec == null) {
+      _codec = message<LogTail>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.prevLogIndex != null && obj.prevLogIndex !== 0)) {
+          w.uint32(8)
+          w.uint64Number(obj.prevLogIndex)
+        }
+
+        if ((obj.prevLogTerm != null && obj.prevLogTerm !== 0)) {
+          w.uint32(16)
+          w.uint64Number(obj.prevLogTerm)
+        }
+
+        if (obj.entries != null && obj.entries.length > 0) {
+          for (const value of obj.entries) {
+            w.uint32(26)
+            Entry.codec().encode(value, w)
+          }
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          prevLogIndex: 0,
+          prevLogTerm: 0,
+          entries: []
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.prevLogIndex = reader.uint64Number()
+              break
+            }
+            case 2: {
+              obj.prevLogTerm = reader.uint64Number()
+              break
+            }
+            case 3: {
+              if (opts.limits?.entries != null && obj.entries.length === opts.limits.entries) {
+                throw new MaxLengthError('Decode error - repeated field "entries" had too many elements')
+              }
+
+              obj.entries.push(Entry.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.entries$
+              }))
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const obj = {
+          entries: 0
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.prevLogIndex`,
+                value: reader.uint64Number()
+              }
+              break
+            }
+            case 2: {
+              yield {
+                field: `${prefix}.prevLogTerm`,
+                value: reader.uint64Number()
+              }
+              break
+            }
+            case 3: {
+              if (opts.limits?.entries != null && obj.entries === opts.limits.entries) {
+                throw new MaxLengthError('Streaming decode error - repeated field "entries" had too many elements')
+              }
+
+              for (const evt of Entry.codec().stream(reader, reader.uint32(), `${prefix}.entries[]`, {
+                limits: opts.limits?.entries$
+              })) {
+                yield {
+                  ...evt,
+                  index: obj.entries
+                }
+              }
+
+              obj.entries++
+
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface LogTailPrevLogIndexFieldEvent {
+    field: '$.prevLogIndex'
+    value: number
+  }
+
+  export interface LogTailPrevLogTermFieldEvent {
+    field: '$.prevLogTerm'
+    value: number
+  }
+
+  export interface LogTailEntriesIndexFieldEvent {
+    field: '$.entries[].index'
+    value: number
+    index: number
+  }
+
+  export interface LogTailEntriesTermFieldEvent {
+    field: '$.entries[].term'
+    value: number
+    index: number
+  }
+
+  export interface LogTailEntriesTypeFieldEvent {
+    field: '$.entries[].type'
+    value: EntryType
+    index: number
+  }
+
+  export interface LogTailEntriesSubmissionSenderFieldEvent {
+    field: '$.entries[].submission.sender'
+    value: string
+    index: number
+  }
+
+  export interface LogTailEntriesSubmissionSeqFieldEvent {
+    field: '$.entries[].submission.seq'
+    value: number
+    index: number
+  }
+
+  export interface LogTailEntriesSubmissionPayloadFieldEvent {
+    field: '$.entries[].submission.payload'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
+  export interface LogTailEntriesSubmissionSentAtFieldEvent {
+    field: '$.entries[].submission.sentAt'
+    value: number
+    index: number
+  }
+
+  export interface LogTailEntriesSubmissionSignatureFieldEvent {
+    field: '$.entries[].submission.signature'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
+  export interface LogTailEntriesConfigVotersFieldEvent {
+    field: '$.entries[].config.voters[]'
+    index: number
+    value: string
+  }
+
+  export interface LogTailEntriesConfigLearnersFieldEvent {
+    field: '$.entries[].config.learners[]'
+    index: number
+    value: string
+  }
+
+  export interface LogTailEntriesPrevHashFieldEvent {
+    field: '$.entries[].prevHash'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
+  export interface LogTailEntriesHostSignatureFieldEvent {
+    field: '$.entries[].hostSignature'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
+  export function encode (obj: Partial<LogTail>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, LogTail.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<LogTail>): LogTail {
+    return decodeMessage(buf, LogTail.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<LogTail>): Generator<LogTailPrevLogIndexFieldEvent | LogTailPrevLogTermFieldEvent | LogTailEntriesIndexFieldEvent | LogTailEntriesTermFieldEvent | LogTailEntriesTypeFieldEvent | LogTailEntriesSubmissionSenderFieldEvent | LogTailEntriesSubmissionSeqFieldEvent | LogTailEntriesSubmissionPayloadFieldEvent | LogTailEntriesSubmissionSentAtFieldEvent | LogTailEntriesSubmissionSignatureFieldEvent | LogTailEntriesConfigVotersFieldEvent | LogTailEntriesConfigLearnersFieldEvent | LogTailEntriesPrevHashFieldEvent | LogTailEntriesHostSignatureFieldEvent> {
+    return streamMessage(buf, LogTail.codec(), opts)
   }
 }
 
@@ -3320,6 +3646,88 @@ export namespace RaftMessage {
     value: boolean
   }
 
+  export interface RaftMessageVoteResponseTailPrevLogIndexFieldEvent {
+    field: '$.voteResponse.tail.prevLogIndex'
+    value: number
+  }
+
+  export interface RaftMessageVoteResponseTailPrevLogTermFieldEvent {
+    field: '$.voteResponse.tail.prevLogTerm'
+    value: number
+  }
+
+  export interface RaftMessageVoteResponseTailEntriesIndexFieldEvent {
+    field: '$.voteResponse.tail.entries[].index'
+    value: number
+    index: number
+  }
+
+  export interface RaftMessageVoteResponseTailEntriesTermFieldEvent {
+    field: '$.voteResponse.tail.entries[].term'
+    value: number
+    index: number
+  }
+
+  export interface RaftMessageVoteResponseTailEntriesTypeFieldEvent {
+    field: '$.voteResponse.tail.entries[].type'
+    value: EntryType
+    index: number
+  }
+
+  export interface RaftMessageVoteResponseTailEntriesSubmissionSenderFieldEvent {
+    field: '$.voteResponse.tail.entries[].submission.sender'
+    value: string
+    index: number
+  }
+
+  export interface RaftMessageVoteResponseTailEntriesSubmissionSeqFieldEvent {
+    field: '$.voteResponse.tail.entries[].submission.seq'
+    value: number
+    index: number
+  }
+
+  export interface RaftMessageVoteResponseTailEntriesSubmissionPayloadFieldEvent {
+    field: '$.voteResponse.tail.entries[].submission.payload'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
+  export interface RaftMessageVoteResponseTailEntriesSubmissionSentAtFieldEvent {
+    field: '$.voteResponse.tail.entries[].submission.sentAt'
+    value: number
+    index: number
+  }
+
+  export interface RaftMessageVoteResponseTailEntriesSubmissionSignatureFieldEvent {
+    field: '$.voteResponse.tail.entries[].submission.signature'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
+  export interface RaftMessageVoteResponseTailEntriesConfigVotersFieldEvent {
+    field: '$.voteResponse.tail.entries[].config.voters[]'
+    index: number
+    value: string
+  }
+
+  export interface RaftMessageVoteResponseTailEntriesConfigLearnersFieldEvent {
+    field: '$.voteResponse.tail.entries[].config.learners[]'
+    index: number
+    value: string
+  }
+
+  export interface RaftMessageVoteResponseTailEntriesPrevHashFieldEvent {
+    field: '$.voteResponse.tail.entries[].prevHash'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
+  export interface RaftMessageVoteResponseTailEntriesHostSignatureFieldEvent {
+    field: '$.voteResponse.tail.entries[].hostSignature'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
   export interface RaftMessageAppendEntriesPrevLogIndexFieldEvent {
     field: '$.appendEntries.prevLogIndex'
     value: number
@@ -3652,7 +4060,7 @@ export namespace RaftMessage {
     return decodeMessage(buf, RaftMessage.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<RaftMessage>): Generator<RaftMessageTermFieldEvent | RaftMessageFromFieldEvent | RaftMessageToFieldEvent | RaftMessageRequestVoteLastLogIndexFieldEvent | RaftMessageRequestVoteLastLogTermFieldEvent | RaftMessageRequestVotePreVoteFieldEvent | RaftMessageRequestVoteTransferFieldEvent | RaftMessageVoteResponseGrantedFieldEvent | RaftMessageVoteResponsePreVoteFieldEvent | RaftMessageAppendEntriesPrevLogIndexFieldEvent | RaftMessageAppendEntriesPrevLogTermFieldEvent | RaftMessageAppendEntriesEntriesIndexFieldEvent | RaftMessageAppendEntriesEntriesTermFieldEvent | RaftMessageAppendEntriesEntriesTypeFieldEvent | RaftMessageAppendEntriesEntriesSubmissionSenderFieldEvent | RaftMessageAppendEntriesEntriesSubmissionSeqFieldEvent | RaftMessageAppendEntriesEntriesSubmissionPayloadFieldEvent | RaftMessageAppendEntriesEntriesSubmissionSentAtFieldEvent | RaftMessageAppendEntriesEntriesSubmissionSignatureFieldEvent | RaftMessageAppendEntriesEntriesConfigVotersFieldEvent | RaftMessageAppendEntriesEntriesConfigLearnersFieldEvent | RaftMessageAppendEntriesEntriesPrevHashFieldEvent | RaftMessageAppendEntriesEntriesHostSignatureFieldEvent | RaftMessageAppendEntriesCommitIndexFieldEvent | RaftMessageAppendEntriesDeliveredIndexFieldEvent | RaftMessageAppendResponseSuccessFieldEvent | RaftMessageAppendResponseMatchIndexFieldEvent | RaftMessageAppendResponseConflictIndexFieldEvent | RaftMessageAppendResponseConflictTermFieldEvent | RaftMessageAppendResponseLastLogIndexFieldEvent | RaftMessageAppendResponseRejectedPrevIndexFieldEvent | RaftMessageHeartbeatCommitIndexFieldEvent | RaftMessageHeartbeatDeliveredIndexFieldEvent | RaftMessageHeartbeatSuccessionFieldEvent | RaftMessageHeartbeatProbeFieldEvent | RaftMessageHeartbeatHostCommitIndexFieldEvent | RaftMessageHeartbeatResponseProbeFieldEvent | RaftMessageHeartbeatResponseLastLogIndexFieldEvent | RaftMessageHeartbeatResponseRttsPeerIdFieldEvent | RaftMessageHeartbeatResponseRttsRttMicrosFieldEvent | RaftMessageSubmitSubmissionsSenderFieldEvent | RaftMessageSubmitSubmissionsSeqFieldEvent | RaftMessageSubmitSubmissionsPayloadFieldEvent | RaftMessageSubmitSubmissionsSentAtFieldEvent | RaftMessageSubmitSubmissionsSignatureFieldEvent | RaftMessageConfigRequestTypeFieldEvent | RaftMessageConfigRequestPeerIdFieldEvent | RaftMessageInstallSnapshotIndexFieldEvent | RaftMessageInstallSnapshotTermFieldEvent | RaftMessageInstallSnapshotOffsetFieldEvent | RaftMessageInstallSnapshotDataFieldEvent | RaftMessageInstallSnapshotDoneFieldEvent | RaftMessageInstallSnapshotMetaIndexFieldEvent | RaftMessageInstallSnapshotMetaTermFieldEvent | RaftMessageInstallSnapshotMetaConfigVotersFieldEvent | RaftMessageInstallSnapshotMetaConfigLearnersFieldEvent | RaftMessageInstallSnapshotMetaConfigIndexFieldEvent | RaftMessageInstallSnapshotMetaSenderSeqsSenderFieldEvent | RaftMessageInstallSnapshotMetaSenderSeqsSeqFieldEvent | RaftMessageInstallSnapshotVouchersSenderFieldEvent | RaftMessageInstallSnapshotVouchersSeqFieldEvent | RaftMessageInstallSnapshotVouchersPayloadFieldEvent | RaftMessageInstallSnapshotVouchersSentAtFieldEvent | RaftMessageInstallSnapshotVouchersSignatureFieldEvent | RaftMessageSnapshotResponseIndexFieldEvent | RaftMessageSnapshotResponseTermFieldEvent | RaftMessageSnapshotResponseNextOffsetFieldEvent | RaftMessageSnapshotResponseMatchIndexFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<RaftMessage>): Generator<RaftMessageTermFieldEvent | RaftMessageFromFieldEvent | RaftMessageToFieldEvent | RaftMessageRequestVoteLastLogIndexFieldEvent | RaftMessageRequestVoteLastLogTermFieldEvent | RaftMessageRequestVotePreVoteFieldEvent | RaftMessageRequestVoteTransferFieldEvent | RaftMessageVoteResponseGrantedFieldEvent | RaftMessageVoteResponsePreVoteFieldEvent | RaftMessageVoteResponseTailPrevLogIndexFieldEvent | RaftMessageVoteResponseTailPrevLogTermFieldEvent | RaftMessageVoteResponseTailEntriesIndexFieldEvent | RaftMessageVoteResponseTailEntriesTermFieldEvent | RaftMessageVoteResponseTailEntriesTypeFieldEvent | RaftMessageVoteResponseTailEntriesSubmissionSenderFieldEvent | RaftMessageVoteResponseTailEntriesSubmissionSeqFieldEvent | RaftMessageVoteResponseTailEntriesSubmissionPayloadFieldEvent | RaftMessageVoteResponseTailEntriesSubmissionSentAtFieldEvent | RaftMessageVoteResponseTailEntriesSubmissionSignatureFieldEvent | RaftMessageVoteResponseTailEntriesConfigVotersFieldEvent | RaftMessageVoteResponseTailEntriesConfigLearnersFieldEvent | RaftMessageVoteResponseTailEntriesPrevHashFieldEvent | RaftMessageVoteResponseTailEntriesHostSignatureFieldEvent | RaftMessageAppendEntriesPrevLogIndexFieldEvent | RaftMessageAppendEntriesPrevLogTermFieldEvent | RaftMessageAppendEntriesEntriesIndexFieldEvent | RaftMessageAppendEntriesEntriesTermFieldEvent | RaftMessageAppendEntriesEntriesTypeFieldEvent | RaftMessageAppendEntriesEntriesSubmissionSenderFieldEvent | RaftMessageAppendEntriesEntriesSubmissionSeqFieldEvent | RaftMessageAppendEntriesEntriesSubmissionPayloadFieldEvent | RaftMessageAppendEntriesEntriesSubmissionSentAtFieldEvent | RaftMessageAppendEntriesEntriesSubmissionSignatureFieldEvent | RaftMessageAppendEntriesEntriesConfigVotersFieldEvent | RaftMessageAppendEntriesEntriesConfigLearnersFieldEvent | RaftMessageAppendEntriesEntriesPrevHashFieldEvent | RaftMessageAppendEntriesEntriesHostSignatureFieldEvent | RaftMessageAppendEntriesCommitIndexFieldEvent | RaftMessageAppendEntriesDeliveredIndexFieldEvent | RaftMessageAppendResponseSuccessFieldEvent | RaftMessageAppendResponseMatchIndexFieldEvent | RaftMessageAppendResponseConflictIndexFieldEvent | RaftMessageAppendResponseConflictTermFieldEvent | RaftMessageAppendResponseLastLogIndexFieldEvent | RaftMessageAppendResponseRejectedPrevIndexFieldEvent | RaftMessageHeartbeatCommitIndexFieldEvent | RaftMessageHeartbeatDeliveredIndexFieldEvent | RaftMessageHeartbeatSuccessionFieldEvent | RaftMessageHeartbeatProbeFieldEvent | RaftMessageHeartbeatHostCommitIndexFieldEvent | RaftMessageHeartbeatResponseProbeFieldEvent | RaftMessageHeartbeatResponseLastLogIndexFieldEvent | RaftMessageHeartbeatResponseRttsPeerIdFieldEvent | RaftMessageHeartbeatResponseRttsRttMicrosFieldEvent | RaftMessageSubmitSubmissionsSenderFieldEvent | RaftMessageSubmitSubmissionsSeqFieldEvent | RaftMessageSubmitSubmissionsPayloadFieldEvent | RaftMessageSubmitSubmissionsSentAtFieldEvent | RaftMessageSubmitSubmissionsSignatureFieldEvent | RaftMessageConfigRequestTypeFieldEvent | RaftMessageConfigRequestPeerIdFieldEvent | RaftMessageInstallSnapshotIndexFieldEvent | RaftMessageInstallSnapshotTermFieldEvent | RaftMessageInstallSnapshotOffsetFieldEvent | RaftMessageInstallSnapshotDataFieldEvent | RaftMessageInstallSnapshotDoneFieldEvent | RaftMessageInstallSnapshotMetaIndexFieldEvent | RaftMessageInstallSnapshotMetaTermFieldEvent | RaftMessageInstallSnapshotMetaConfigVotersFieldEvent | RaftMessageInstallSnapshotMetaConfigLearnersFieldEvent | RaftMessageInstallSnapshotMetaConfigIndexFieldEvent | RaftMessageInstallSnapshotMetaSenderSeqsSenderFieldEvent | RaftMessageInstallSnapshotMetaSenderSeqsSeqFieldEvent | RaftMessageInstallSnapshotVouchersSenderFieldEvent | RaftMessageInstallSnapshotVouchersSeqFieldEvent | RaftMessageInstallSnapshotVouchersPayloadFieldEvent | RaftMessageInstallSnapshotVouchersSentAtFieldEvent | RaftMessageInstallSnapshotVouchersSignatureFieldEvent | RaftMessageSnapshotResponseIndexFieldEvent | RaftMessageSnapshotResponseTermFieldEvent | RaftMessageSnapshotResponseNextOffsetFieldEvent | RaftMessageSnapshotResponseMatchIndexFieldEvent> {
     return streamMessage(buf, RaftMessage.codec(), opts)
   }
 }

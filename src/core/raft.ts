@@ -1,5 +1,5 @@
 import { ConfigChangeType, EntryType } from '../../proto/raft.js'
-import type { Configuration, Entry, HardState, InstallSnapshot, RaftMessage, SnapshotMeta, SnapshotResponse, Submission } from '../../proto/raft.js'
+import type { Configuration, Entry, HardState, InstallSnapshot, LogTail, RaftMessage, SnapshotMeta, SnapshotResponse, Submission } from '../../proto/raft.js'
 import { isMember, isVoter, NO_SNAPSHOT, quorumSize, RaftLog } from './log.js'
 import { Progress } from './progress.js'
 import { rankSuccessors, rttSum } from './succession.js'
@@ -549,8 +549,28 @@ export class RaftCore {
         }
       }
     } else {
-      this.send(m.from, { voteResponse: { granted: false, preVote: rv.preVote } })
+      // A pre-vote refused only because the candidate lacks our last entries (the ones a crashed host
+      // had sent to some members only): send them along, so that the candidate, usually the first
+      // backup, campaigns again with them instead of leaving the room to a later-ranked backup.
+      const tail = rv.preVote && canVote ? this.logTailAfter(rv.lastLogIndex, rv.lastLogTerm) : undefined
+      this.send(m.from, { voteResponse: { granted: false, preVote: rv.preVote, ...(tail != null ? { tail } : {}) } })
     }
+  }
+
+  /**
+   * The entries of this log after (index, term), if the log holds that entry (the asker's log is then a
+   * prefix of ours, by Log Matching), the entries after it are not compacted and they fit in one
+   * AppendEntries batch; undefined otherwise.
+   */
+  private logTailAfter (index: number, term: number): LogTail | undefined {
+    if (index >= this.log.lastIndex() || index < this.log.snapshot().index || !this.log.matchTerm(index, term)) return undefined
+    const { maxBatchEntries, maxBatchBytes } = this.opts.limits
+    if (this.log.lastIndex() - index > maxBatchEntries) return undefined
+    const entries = this.log.slice(index + 1, this.log.lastIndex())
+    let bytes = 0
+    for (const entry of entries) bytes += entry.submission?.payload.byteLength ?? 0
+    if (bytes > maxBatchBytes) return undefined
+    return { prevLogIndex: index, prevLogTerm: term, entries }
   }
 
   private stepCandidate (m: RaftMessage): void {
@@ -565,6 +585,18 @@ export class RaftCore {
     if (!isVoter(this.log.latestConfig(), m.from)) {
       this.reject(m.from, 'not-a-member', 'vote from a non-voter')
       return
+    }
+    if (vr.tail != null) {
+      // A refusal of a log we no longer have (we took another voter's tail since) is stale: skip it.
+      if (vr.tail.prevLogIndex !== this.log.lastIndex() || vr.tail.prevLogTerm !== this.log.lastTerm()) return
+      if (!vr.granted && vr.tail.entries.length > 0) {
+        // The voter holds entries after our last one that some host sent it: the same ones that host
+        // would send us (Log Matching). Take them and ask again; the new round supersedes this one.
+        this.appendLocal(vr.tail.entries)
+        if (this.promotable()) this.becomePreCandidate()
+        else this.becomeFollower(this.term, null)
+        return
+      }
     }
     this.votes.set(m.from, vr.granted)
     this.tallyVotes()
@@ -1252,17 +1284,13 @@ export class RaftCore {
     const { limits } = this.opts
     if (m.appendEntries != null) {
       const ae = m.appendEntries
-      if (ae.entries.length > limits.maxBatchEntries) return { reason: 'oversize-batch', detail: `${ae.entries.length} entries` }
-      let previousTerm = ae.prevLogTerm
-      for (let k = 0; k < ae.entries.length; k++) {
-        const entry = ae.entries[k]
-        if (entry.index !== ae.prevLogIndex + 1 + k) return { reason: 'index-gap', detail: `entry ${entry.index} at position ${k} after ${ae.prevLogIndex}` }
-        if (entry.term < previousTerm || entry.term > m.term) return { reason: 'bad-entry-term', detail: `entry ${entry.index} term ${entry.term}` }
-        previousTerm = entry.term
-        const bad = checkEntry(entry, limits.maxPayloadBytes, limits.maxMembers)
-        if (bad != null) return bad
-      }
-      if (ae.prevLogTerm > m.term) return { reason: 'bad-entry-term', detail: 'prevLogTerm beyond message term' }
+      const bad = checkEntries(ae.prevLogIndex, ae.prevLogTerm, ae.entries, m.term, limits)
+      if (bad != null) return bad
+    } else if (m.voteResponse?.tail != null) {
+      const tail = m.voteResponse.tail
+      if (m.voteResponse.granted || !m.voteResponse.preVote) return { reason: 'malformed', detail: 'log tail on a vote that is not a refused pre-vote' }
+      const bad = checkEntries(tail.prevLogIndex, tail.prevLogTerm, tail.entries, m.term, limits)
+      if (bad != null) return bad
     } else if (m.submit != null) {
       if (m.submit.submissions.length > limits.maxSubmitBatch) return { reason: 'oversize-batch', detail: `${m.submit.submissions.length} submissions` }
       for (const submission of m.submit.submissions) {
@@ -1325,6 +1353,22 @@ export interface CoreStatus {
   snapshotIndex: number
   /** The host's commit index as of its last AppendEntries to us (0 until one arrives): how far a catching-up member has to go. */
   hostCommitIndex: number
+}
+
+/** Entries that follow (prevLogIndex, prevLogTerm), in a message of term `term`: count, contiguous indexes, terms, bodies. */
+function checkEntries (prevLogIndex: number, prevLogTerm: number, entries: readonly Entry[], term: number, limits: Limits): { reason: RejectReason, detail?: string } | null {
+  if (entries.length > limits.maxBatchEntries) return { reason: 'oversize-batch', detail: `${entries.length} entries` }
+  let previousTerm = prevLogTerm
+  for (let k = 0; k < entries.length; k++) {
+    const entry = entries[k]
+    if (entry.index !== prevLogIndex + 1 + k) return { reason: 'index-gap', detail: `entry ${entry.index} at position ${k} after ${prevLogIndex}` }
+    if (entry.term < previousTerm || entry.term > term) return { reason: 'bad-entry-term', detail: `entry ${entry.index} term ${entry.term}` }
+    previousTerm = entry.term
+    const bad = checkEntry(entry, limits.maxPayloadBytes, limits.maxMembers)
+    if (bad != null) return bad
+  }
+  if (prevLogTerm > term) return { reason: 'bad-entry-term', detail: 'prevLogTerm beyond message term' }
+  return null
 }
 
 function checkEntry (entry: Entry, maxPayloadBytes: number, maxMembers: number): { reason: RejectReason, detail?: string } | null {

@@ -126,6 +126,7 @@ const CLOSE_TIMEOUT_MS = 1000
 
 const DEFAULT_DECODE_LIMITS: NonNullable<DecodeOptions<RaftMessage>['limits']> = {
   appendEntries: { entries: 4096, entries$: { config: { voters: 1024, learners: 1024 } } },
+  voteResponse: { tail: { entries: 4096, entries$: { config: { voters: 1024, learners: 1024 } } } },
   heartbeat: { succession: 1024 },
   heartbeatResponse: { rtts: 1024 },
   submit: { submissions: 4096 },

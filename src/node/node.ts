@@ -575,12 +575,15 @@ export class DemesNode implements DemesNodeApi {
       room.driver.receiveNow({ ...message, installSnapshot: checked.chunk })
       return
     }
+    if (message.voteResponse?.tail != null) this.log('room %s: %s refused our pre-vote and sent the %d entries our log lacks', roomId, message.from, message.voteResponse.tail.entries.length)
     room.driver.receive(message)
   }
 
   /** Every submission, whether submitted to us as host or replicated to us, must carry its sender's valid signature. */
   private checkSignatures (roomId: string, message: RaftMessage): string | null {
-    const replicated = (message.appendEntries?.entries ?? []).flatMap(entry => entry.submission != null ? [entry.submission] : [])
+    // Entries come from the host, or from a voter handing a candidate the entries it lacks (a log tail with a refused pre-vote).
+    const entries = message.appendEntries?.entries ?? message.voteResponse?.tail?.entries ?? []
+    const replicated = entries.flatMap(entry => entry.submission != null ? [entry.submission] : [])
     for (const submission of [...(message.submit?.submissions ?? []), ...replicated]) {
       const verdict = this.verifier.verify(roomId, submission)
       if (!verdict.ok) return `submission ${submission.sender}#${submission.seq}: ${verdict.reason}`

@@ -751,6 +751,60 @@ describe('§9.6 PreVote and the host lease', () => {
     expect(b.status()).toMatchObject({ term: 2, leader: 'a' })
   })
 
+  test('a voter that refuses a pre-vote only because the candidate lacks its last entries sends them along; the candidate takes them and asks again', () => {
+    // b holds 3@2, which the crashed host of term 2 sent it but not c.
+    const b = newCore('b', {}, durableWith([2, 2]))
+    take(b)
+    b.step(msg('c', 'b', 3, requestVote(2, 2, true)), 1)
+    const refusal = take(b).messages
+    expect(refusal).toEqual([msg('b', 'c', 2, { voteResponse: { granted: false, preVote: true, tail: { prevLogIndex: 2, prevLogTerm: 2, entries: [noop(3, 2)] } } })])
+    expect(b.status()).toMatchObject({ term: 2, vote: '' })
+
+    const c = newCore('c', {}, durableWith([2]))
+    take(c)
+    c.campaign(false)
+    expect(take(c).messages).toEqual(['a', 'b'].map(v => msg('c', v, 3, requestVote(2, 2, true))))
+    c.step(refusal[0] as RaftMessage, 2)
+    const rd = take(c)
+    // Stored before the new requests go out (the driver persists a Ready before sending it).
+    expect(rd.entries).toEqual([noop(3, 2)])
+    expect(rd.messages).toEqual(['a', 'b'].map(v => msg('c', v, 3, requestVote(3, 2, true))))
+    expect(c.status()).toMatchObject({ role: 'preCandidate', term: 2, lastIndex: 3 })
+    // b's refusal of the old log is not counted against the new round; b now grants.
+    b.step(msg('c', 'b', 3, requestVote(3, 2, true)), 3)
+    c.step(take(b).messages[0] as RaftMessage, 3)
+    expect(c.status()).toMatchObject({ role: 'candidate', term: 3 })
+  })
+
+  test('no log tail with a refusal unless the candidate\'s log is a prefix of the voter\'s, and only for pre-votes', () => {
+    // b: 2@2 3@3. c's last entry 3@2 differs: its log is not a prefix of b's.
+    const b = newCore('b', {}, durableWith([2, 3]))
+    take(b)
+    b.step(msg('c', 'b', 4, requestVote(3, 2, true)), 1)
+    expect(take(b).messages).toEqual([msg('b', 'c', 3, voteResponse(false, true))])
+    // A real vote refused for the log: no tail either.
+    b.step(msg('c', 'b', 4, requestVote(2, 2)), 2)
+    expect(take(b).messages).toEqual([msg('b', 'c', 4, voteResponse(false))])
+  })
+
+  test('a log tail for a log the candidate no longer has is ignored; a tail on a grant is malformed', () => {
+    const c = newCore('c', {}, durableWith([2, 2]))
+    take(c)
+    c.campaign(false)
+    take(c)
+    const stale = msg('b', 'c', 2, { voteResponse: { granted: false, preVote: true, tail: { prevLogIndex: 2, prevLogTerm: 2, entries: [noop(3, 2)] } } })
+    c.step(stale, 1)
+    c.step(msg('a', 'c', 2, voteResponse(false, true)), 1)
+    let rd = take(c)
+    // Only a's refusal counted: one of three, no quorum of refusals; nothing appended.
+    expect(rd.entries).toEqual([])
+    expect(c.status()).toMatchObject({ role: 'preCandidate', lastIndex: 3 })
+    c.step(msg('b', 'c', 3, { voteResponse: { granted: true, preVote: true, tail: { prevLogIndex: 3, prevLogTerm: 2, entries: [] } } }), 2)
+    rd = take(c)
+    expect(reasons(rd)).toEqual(['malformed'])
+    expect(c.status()).toMatchObject({ role: 'preCandidate' })
+  })
+
   test('CheckQuorum: a leader that hears from no majority within an election timeout steps down', () => {
     const a = leaderA()
     let now = 0

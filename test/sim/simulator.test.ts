@@ -168,11 +168,14 @@ describe('every bug knob is caught in a scripted scenario', () => {
     cluster.crash('n1')
     cluster.heal()
 
-    // n5 wins term 3 with n3 and n4 and dies right after persisting its no-op, before sending it.
+    // n5 wins term 3 with n3 and n4 and dies right after persisting its no-op, before sending it. n2
+    // must not answer it: its pre-vote refusal would hand n5 entry 3 (a log tail, docs/protocol.md §6.2).
+    cluster.block('n2', 'n5')
     cluster.crashAt = (node, rd, point) => point === 'after-persist' && node.id === 'n5' && rd.events.some(e => e.type === 'role' && e.role === 'leader')
     cluster.campaign('n5')
     cluster.runFor(20)
     expect(cluster.isUp('n5')).toBe(false)
+    cluster.unblock('n2', 'n5')
     expect(cluster.node('n5').durable.load().entries.at(-1)).toMatchObject({ index: 3, term: 3 })
 
     // n1 returns and wins term 4 with n3 and n4 (n2 and n5 cut off from it).
