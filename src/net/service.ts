@@ -397,6 +397,9 @@ class DefaultDemesService implements DemesService, Startable {
       if (lp == null) {
         lp = await this.connect(link, signal)
         if (lp == null) {
+          // What waits longer than maxFrameAgeMs goes when the peer is back anyway: free it now, so a
+          // member that stays away costs the frames of its last second, not a full queue (8 MiB).
+          this.expireWaited(link)
           await this.backoff(link, signal)
           continue
         }
@@ -439,7 +442,7 @@ class DefaultDemesService implements DemesService, Startable {
     return frames
   }
 
-  /** A stream just opened after the peer was unreachable: drops the frames that waited too long for it. */
+  /** The peer is unreachable, or a stream to it just opened after it was: drops the frames that waited too long for it. */
   private expireWaited (link: PeerLink): void {
     const oldest = performance.now() - this.maxFrameAgeMs
     let n = 0

@@ -341,6 +341,22 @@ describe('DeMeS service over the memory transport', () => {
     expect(after.at(-1)?.message.term).toBe(8)
   })
 
+  test('while a peer stays unreachable, frames older than maxFrameAgeMs are dropped at each failed attempt, not held until it is back', async () => {
+    const { a, b, to, stop, restart } = await peerThatRestarts({ maxFrameAgeMs: 300, reconnectInitialMs: 100, reconnectMaxMs: 100 })
+    await stop()
+    for (let n = 0; n < 5; n++) a.services.demes.send(to, 'room', heartbeat(a, b, n))
+    expect(a.services.demes.stats()).toMatchObject({ queued: 5, expired: 0 })
+    await waitFor(() => a.services.demes.stats().expired === 5, 'the frames to expire while the peer is away', 5_000)
+    expect(a.services.demes.stats()).toMatchObject({ sent: 0, queued: 0, dropped: 5 })
+    // A frame queued since still reaches the peer once it is back.
+    a.services.demes.send(to, 'room', heartbeat(a, b, 5))
+    const b2 = await restart()
+    const after = collect(b2)
+    await b2.dial(a.getMultiaddrs())
+    await waitFor(() => after.length === 1, 'the fresh frame once the peer is back', 10_000)
+    expect(after[0]?.message.term).toBe(5)
+  })
+
   test('rtt() and startRttProbe measure round trips in microseconds through the ping protocol', async () => {
     const a = await demesNode()
     const b = await demesNode()
