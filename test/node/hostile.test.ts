@@ -1,21 +1,23 @@
 import { afterEach, describe, expect, test } from '@jest/globals'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { defaultLogger } from '@libp2p/logger'
-import { EntryType, type RaftMessage } from '../../proto/raft.js'
+import { EntryType, type RaftMessage, type Submission } from '../../proto/raft.js'
 import { encodeChatBody } from '../../src/chat/projection.js'
 import { signSubmission } from '../../src/crypto/submission.js'
 import { createDemesLibp2p, type DemesLibp2p } from '../../src/net/node.js'
 import { DemesNode } from '../../src/node/node.js'
+import { recordingLogger } from '../helpers/logger.js'
 import { waitFor } from '../helpers/wait.js'
 
 interface Member { node: DemesNode, libp2p: DemesLibp2p }
 const started: DemesLibp2p[] = []
 const nodes: DemesNode[] = []
 
-async function startMember (name: string): Promise<Member> {
+/** `logs`: where the node's log lines are recorded, if the test reads them. */
+async function startMember (name: string, logs?: string[]): Promise<Member> {
   const privateKey = await generateKeyPair('Ed25519')
   const libp2p = await createDemesLibp2p({ transport: 'memory', mdns: false, privateKey })
-  const node = new DemesNode({ libp2p, privateKey, name, profile: 'fast', logger: defaultLogger().forComponent(`demes:test:${name}`) })
+  const node = new DemesNode({ libp2p, privateKey, name, profile: 'fast', logger: logs != null ? recordingLogger(name, logs) : defaultLogger().forComponent(`demes:test:${name}`) })
   await node.start()
   started.push(libp2p)
   nodes.push(node)
@@ -94,5 +96,36 @@ describe('a hostile peer cannot disturb a room', () => {
     await eve.send(roomId, 'signed and sequenced')
     await waitFor(() => alice.node.messages(roomId).length === 1)
     expect(alice.node.messages(roomId)[0]).toMatchObject({ sender: eveId, text: 'signed and sequenced' })
+  })
+
+  test('entries a member hands over with a refused pre-vote (a log tail) are signature-checked like replicated ones', async () => {
+    const logs: string[] = []
+    const alice = await startMember('alice', logs)
+    const { roomId } = await alice.node.createRoom('guarded')
+    await waitFor(() => alice.node.room(roomId).host != null)
+    const eveKey = await generateKeyPair('Ed25519')
+    const eveLibp2p = await createDemesLibp2p({ transport: 'memory', mdns: false, privateKey: eveKey })
+    const eve = new DemesNode({ libp2p: eveLibp2p, privateKey: eveKey, name: 'eve', profile: 'fast', logger: defaultLogger().forComponent('demes:test:eve') })
+    await eve.start()
+    started.push(eveLibp2p)
+    nodes.push(eve)
+    await eve.join(await alice.node.createInvite(roomId))
+    const eveId = eveLibp2p.peerId.toString()
+    const aliceId = alice.node.info().peerId
+    // The room is quiet: alice's log ends at her commit index, with an entry of her term.
+    const { commitIndex: lastIndex, term } = alice.node.room(roomId)
+    const lastTerm = term
+    const refusalWithTail = (submission: Submission): void => {
+      const entry = { index: lastIndex + 1, term, type: EntryType.ENTRY_SUBMISSION, submission, prevHash: EMPTY, hostSignature: EMPTY }
+      eveLibp2p.services.demes.send(aliceId, roomId, { term, from: eveId, to: aliceId, voteResponse: { granted: false, preVote: true, tail: { prevLogIndex: lastIndex, prevLogTerm: lastTerm, entries: [entry] } } })
+    }
+    // In alice's name, signed with eve's key: refused before the core sees it.
+    const forged = await signSubmission(eveKey, roomId, { sender: eveId, seq: 7, payload: encodeChatBody('alice never wrote this'), sentAt: 0 })
+    refusalWithTail({ ...forged, sender: aliceId })
+    await waitFor(() => logs.some(line => line.includes(`rejected a message from ${eveId}: submission ${aliceId}#7: bad-signature`)), 5000)
+    // Signed by its sender: passes the check and reaches the core (which, as host, has no use for it).
+    refusalWithTail(await signSubmission(eveKey, roomId, { sender: eveId, seq: 7, payload: encodeChatBody('eve wrote this'), sentAt: 0 }))
+    await waitFor(() => logs.some(line => line.includes(`${eveId} refused our pre-vote and sent the 1 entries our log lacks`)), 5000)
+    expect(alice.node.messages(roomId)).toEqual([])
   })
 })

@@ -3,9 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { generateKeyPair } from '@libp2p/crypto/keys'
-import { format } from 'node:util'
-import type { Ed25519PrivateKey, Logger } from '@libp2p/interface'
-import { defaultLogger } from '@libp2p/logger'
+import type { Ed25519PrivateKey } from '@libp2p/interface'
 import Database from 'better-sqlite3'
 import { EntryType, type Entry } from '../../proto/raft.js'
 import { CHECKPOINT_EVERY } from '../../src/chat/checkpoint.js'
@@ -18,6 +16,7 @@ import { createDemesLibp2p, type DemesLibp2p } from '../../src/net/node.js'
 import { DemesNode } from '../../src/node/node.js'
 import { SqliteStorage } from '../../src/store/sqlite.js'
 import { MemoryStorage, type Storage } from '../../src/store/storage.js'
+import { recordingLogger } from '../helpers/logger.js'
 import { waitFor } from '../helpers/wait.js'
 
 // Log compaction and InstallSnapshot in real nodes over the memory transport, with SQLite: the log
@@ -32,19 +31,6 @@ let files = 0
 interface Member { name: string, privateKey: Ed25519PrivateKey, path: string, listen: string, storage: Storage, node: DemesNode, libp2p: DemesLibp2p, events: NodeEvent[], logs: string[], profile: TimingProfile }
 
 const running: Member[] = []
-
-/** The node's logger (demes:test:NAME), also recording every line, so a test can see what the node did. */
-function recordingLogger (name: string, lines: string[]): Logger {
-  const base = defaultLogger().forComponent(`demes:test:${name}`)
-  const record = (formatter: unknown, ...args: unknown[]): void => { lines.push(format(String(formatter).replaceAll('%e', '%s'), ...args)) }
-  const log = (formatter: unknown, ...args: unknown[]): void => { record(formatter, ...args); base(formatter, ...args) }
-  return Object.assign(log, {
-    error: (formatter: unknown, ...args: unknown[]): void => { record(formatter, ...args); base.error(formatter, ...args) },
-    trace: base.trace,
-    enabled: base.enabled,
-    newScope: (scope: string) => base.newScope(scope)
-  })
-}
 
 /** A node on `path`, listening on `listen` (a restarted member keeps its address, so members restarted together find each other). */
 async function boot (name: string, privateKey: Ed25519PrivateKey, path: string, listen = `/memory/${crypto.randomUUID()}`, memory?: Storage, profile: TimingProfile = 'fast'): Promise<Member> {
