@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, test } from '@jest/globals'
 import { generateKeyPair } from '@libp2p/crypto/keys'
+import type { Ed25519PrivateKey } from '@libp2p/interface'
 import { defaultLogger } from '@libp2p/logger'
 import { EntryType, type RaftMessage, type Submission } from '../../proto/raft.js'
 import { encodeChatBody } from '../../src/chat/projection.js'
@@ -30,6 +31,20 @@ afterEach(async () => {
 })
 
 const EMPTY = new Uint8Array(0)
+
+/** A room alice hosts, which eve joins legitimately (invited), to misbehave afterwards with hand-made frames sent through her libp2p node. */
+async function roomWithEve (alice: Member): Promise<{ roomId: string, eve: DemesNode, eveKey: Ed25519PrivateKey, eveLibp2p: DemesLibp2p, eveId: string, aliceId: string }> {
+  const { roomId } = await alice.node.createRoom('guarded')
+  await waitFor(() => alice.node.room(roomId).host != null)
+  const eveKey = await generateKeyPair('Ed25519')
+  const eveLibp2p = await createDemesLibp2p({ transport: 'memory', mdns: false, privateKey: eveKey })
+  const eve = new DemesNode({ libp2p: eveLibp2p, privateKey: eveKey, name: 'eve', profile: 'fast', logger: defaultLogger().forComponent('demes:test:eve') })
+  await eve.start()
+  started.push(eveLibp2p)
+  nodes.push(eve)
+  await eve.join(await alice.node.createInvite(roomId))
+  return { roomId, eve, eveKey, eveLibp2p, eveId: eveLibp2p.peerId.toString(), aliceId: alice.node.info().peerId }
+}
 
 describe('a hostile peer cannot disturb a room', () => {
   test('non-member frames (submissions, a higher-term append, votes) are dropped; forged and unsigned submissions from a member are rejected', async () => {
@@ -69,18 +84,7 @@ describe('a hostile peer cannot disturb a room', () => {
 
   test('a member cannot submit unsigned or forged messages, nor messages in another member\'s name', async () => {
     const alice = await startMember('alice')
-    const { roomId } = await alice.node.createRoom('guarded')
-    await waitFor(() => alice.node.room(roomId).host != null)
-    // Eve is invited legitimately, then misbehaves with hand-made frames.
-    const eveKey = await generateKeyPair('Ed25519')
-    const eveLibp2p = await createDemesLibp2p({ transport: 'memory', mdns: false, privateKey: eveKey })
-    const eve = new DemesNode({ libp2p: eveLibp2p, privateKey: eveKey, name: 'eve', profile: 'fast', logger: defaultLogger().forComponent('demes:test:eve') })
-    await eve.start()
-    started.push(eveLibp2p)
-    nodes.push(eve)
-    await eve.join(await alice.node.createInvite(roomId))
-    const eveId = eveLibp2p.peerId.toString()
-    const aliceId = alice.node.info().peerId
+    const { roomId, eve, eveKey, eveLibp2p, eveId, aliceId } = await roomWithEve(alice)
     const submit = (submission: { sender: string, seq: number, text: string, signature: Uint8Array }): void => {
       eveLibp2p.services.demes.send(aliceId, roomId, { term: 0, from: eveId, to: aliceId, submit: { submissions: [{ sender: submission.sender, seq: submission.seq, payload: encodeChatBody(submission.text), sentAt: 0, signature: submission.signature as Uint8Array<ArrayBuffer> }] } })
     }
@@ -101,17 +105,7 @@ describe('a hostile peer cannot disturb a room', () => {
   test('entries a member hands over with a refused pre-vote (a log tail) are signature-checked like replicated ones', async () => {
     const logs: string[] = []
     const alice = await startMember('alice', logs)
-    const { roomId } = await alice.node.createRoom('guarded')
-    await waitFor(() => alice.node.room(roomId).host != null)
-    const eveKey = await generateKeyPair('Ed25519')
-    const eveLibp2p = await createDemesLibp2p({ transport: 'memory', mdns: false, privateKey: eveKey })
-    const eve = new DemesNode({ libp2p: eveLibp2p, privateKey: eveKey, name: 'eve', profile: 'fast', logger: defaultLogger().forComponent('demes:test:eve') })
-    await eve.start()
-    started.push(eveLibp2p)
-    nodes.push(eve)
-    await eve.join(await alice.node.createInvite(roomId))
-    const eveId = eveLibp2p.peerId.toString()
-    const aliceId = alice.node.info().peerId
+    const { roomId, eveKey, eveLibp2p, eveId, aliceId } = await roomWithEve(alice)
     // The room is quiet: alice's log ends at her commit index, with an entry of her term.
     const { commitIndex: lastIndex, term } = alice.node.room(roomId)
     const lastTerm = term
