@@ -101,7 +101,7 @@ try {
       member.proc.kill('SIGWINCH')
       await sleep(20_000)
     }
-    for (const d of others) process.stdout.write(`    other member ${d.name}: VmRSS ${rssMiB(d.proc.pid)} MiB\n`)
+    for (const d of others) await report(`    other member ${d.name}`, d)
     await member.stop()
     const again = await Daemon.start({ root, name: lag.name, profile: 'default', port: port(lag.addrs) })
     await report('(c) same member restarted on its data dir', again)

@@ -138,6 +138,10 @@ class BadLengthPrefixError extends Error {
   override name = 'BadLengthPrefixError'
 }
 
+class WriteTimeoutError extends Error {
+  override name = 'WriteTimeoutError'
+}
+
 /**
  * Length decoder for LengthPrefixedDecoder. The library's default waits for more bytes for as long
  * as the varint is unterminated (up to its whole buffer, megabytes), and re-derives the prefix
@@ -407,18 +411,29 @@ class DefaultDemesService implements DemesService, Startable {
         if (link.queue.length === 0) break
       }
       const batch = this.takeBatch(link)
+      // A stalled write aborts its stream. One plain timer per write, not a signal combining shutdown
+      // with a fresh timeout signal: those are objects that outlive the write (the timeout's timer,
+      // weak references and finalizers the long-lived shutdown signal keeps), and a host writes tens
+      // of frames a second even in a quiet room. They were half of what an idle node's heap grew by
+      // between collections (docs/benchmarks.md, idle memory, fifth round).
+      const stream = link.stream
+      let timedOut: Error | undefined
+      const deadline = setTimeout(() => {
+        timedOut = new WriteTimeoutError(`the peer took no data for ${this.writeTimeoutMs} ms`)
+        stream?.abort(timedOut)
+      }, this.writeTimeoutMs)
       try {
-        const writeSignal = AbortSignal.any([signal, AbortSignal.timeout(this.writeTimeoutMs)])
-        setMaxListeners(Infinity, writeSignal)
-        await lp.writeV(batch, { signal: writeSignal })
+        await lp.writeV(batch, { signal })
+        clearTimeout(deadline)
         this.counters.sent += batch.length
         link.backoffMs = this.reconnectInitialMs
       } catch (err) {
+        clearTimeout(deadline)
         // Whatever the stream took of this batch is lost with it; the Raft layer retries.
         this.counters.dropped += batch.length
         if (signal.aborted) return
-        this.log('write to %s failed, reopening - %e', link.id, err)
-        this.dropStream(link, err)
+        this.log('write to %s failed, reopening - %e', link.id, timedOut ?? err)
+        this.dropStream(link, timedOut ?? err)
         await this.backoff(link, signal)
       }
     }

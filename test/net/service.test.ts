@@ -279,6 +279,28 @@ describe('DeMeS service over the memory transport', () => {
     expect(honestInbox.map(r => r.message.term)).toEqual(Array.from({ length: 20 }, (_, n) => n))
   })
 
+  test('a write the peer does not take within writeTimeoutMs aborts its stream, and the link reopens', async () => {
+    const logLines: string[] = []
+    const a = await demesNode({ logger: capturingLogger(logLines), demes: { writeTimeoutMs: 300 } })
+    // A plain libp2p node that accepts the protocol and never reads: yamux's window fills, then the writer's buffer.
+    const stalled = await createLibp2p({ addresses: { listen: [`/memory/${crypto.randomUUID()}`] }, transports: [memory()], connectionEncrypters: [noise()], streamMuxers: [yamux()] })
+    nodes.push(stalled)
+    const held: Stream[] = []
+    await stalled.handle(DEMES_RAFT_PROTOCOL, (stream) => {
+      stream.maxReadBufferLength = Infinity
+      stream.pause()
+      held.push(stream)
+    })
+    await introduce(a, stalled)
+    const to = stalled.peerId.toString()
+    for (let n = 0; n < 100; n++) a.services.demes.send(to, 'r', append(a, stalled, n, 60_000))
+    await waitFor(() => logLines.some(line => line.startsWith(`write to ${to} failed, reopening - WriteTimeoutError: the peer took no data for 300 ms`)), 'the write timeout')
+    await waitFor(() => held[0]?.status === 'reset', 'the stalled stream to be reset')
+    expect(a.services.demes.stats().dropped).toBeGreaterThan(0)
+    // The frames still queued go out on a new stream.
+    await waitFor(() => held.length === 2, 'a new stream')
+  })
+
   test('a peer that restarts with the same identity is reconnected to and frames flow again', async () => {
     // Frames queued during the outage are still young enough to be sent (expiry: a test below).
     const { a, b, to, stop, restart } = await peerThatRestarts({ maxFrameAgeMs: 60_000 })
