@@ -298,7 +298,7 @@ describe('DeMeS service over the memory transport', () => {
     await waitFor(() => held[0]?.status === 'reset', 'the stalled stream to be reset')
     expect(a.services.demes.stats().dropped).toBeGreaterThan(0)
     // The frames still queued go out on a new stream.
-    await waitFor(() => held.length === 2, 'a new stream')
+    await waitFor(() => held.length >= 2, 'a new stream')
   })
 
   test('a peer that restarts with the same identity is reconnected to and frames flow again', async () => {
