@@ -138,7 +138,7 @@ try {
     restarted.proc.kill('SIGWINCH')
     await sleep(20_000)
   }
-  for (const d of cluster.daemons) if (d !== restarted) process.stdout.write(`    other member ${d.name}: VmRSS ${rssMiB(d.proc.pid)} MiB\n`)
+  for (const d of cluster.daemons) if (d !== restarted) await report(`    other member ${d.name}${d === host ? ' (host)' : ''}`, d)
   // (c)
   const again = await cluster.restart(restarted)
   await report('(c) same member restarted on its data dir', again)
