@@ -37,6 +37,13 @@ async function demesNode (opts: { listen?: string, privateKey?: PrivateKey, deme
   return node
 }
 
+/** A plain libp2p node without the DeMeS service, for peers that misbehave on the protocol. */
+async function plainPeer (): Promise<Libp2p> {
+  const node = await createLibp2p({ addresses: { listen: [`/memory/${crypto.randomUUID()}`] }, transports: [memory()], connectionEncrypters: [noise()], streamMuxers: [yamux()] })
+  nodes.push(node)
+  return node
+}
+
 /** Tells `from` where `to` listens, so the service can dial it by peer id alone. */
 async function introduce (from: Libp2p, to: Libp2p): Promise<void> {
   await from.peerStore.merge(to.peerId, { multiaddrs: to.getMultiaddrs() })
@@ -233,8 +240,7 @@ describe('DeMeS service over the memory transport', () => {
     const honestInbox = collect(honest)
 
     // A plain libp2p node that speaks the protocol id with hand-written frames.
-    const hostile = await createLibp2p({ addresses: { listen: [`/memory/${crypto.randomUUID()}`] }, transports: [memory()], connectionEncrypters: [noise()], streamMuxers: [yamux()] })
-    nodes.push(hostile)
+    const hostile = await plainPeer()
     const me = hostile.peerId.toString()
     const targetId = target.peerId.toString()
     const raft = (from: string, to: string): Uint8Array<ArrayBuffer> => RaftMessage.encode({ term: 1, from, to, heartbeat: { commitIndex: 0, deliveredIndex: 0, succession: [], probe: 7, hostCommitIndex: 0 } })
@@ -282,9 +288,8 @@ describe('DeMeS service over the memory transport', () => {
   test('a write the peer does not take within writeTimeoutMs aborts its stream, and the link reopens', async () => {
     const logLines: string[] = []
     const a = await demesNode({ logger: capturingLogger(logLines), demes: { writeTimeoutMs: 300 } })
-    // A plain libp2p node that accepts the protocol and never reads: yamux's window fills, then the writer's buffer.
-    const stalled = await createLibp2p({ addresses: { listen: [`/memory/${crypto.randomUUID()}`] }, transports: [memory()], connectionEncrypters: [noise()], streamMuxers: [yamux()] })
-    nodes.push(stalled)
+    // Accepts the protocol and never reads: yamux's window fills, then the writer's buffer.
+    const stalled = await plainPeer()
     const held: Stream[] = []
     await stalled.handle(DEMES_RAFT_PROTOCOL, (stream) => {
       stream.maxReadBufferLength = Infinity
