@@ -5,9 +5,24 @@
 // nothing calls): idle RSS 7-13 MiB lower (docs/benchmarks.md, idle memory, third round).
 // Whitespace and syntax are minified, identifiers are not, so stack traces still name functions.
 // better-sqlite3 and demes-malloc-trim stay outside (native addons, loaded from node_modules next to dist/).
-import { statSync } from 'node:fs'
+import { readFileSync, statSync } from 'node:fs'
+import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { build } from 'esbuild'
+
+// @chainsafe/libp2p-noise's default crypto for Node compiles two WebAssembly modules when it is
+// imported (~3.5 MiB resident for the life of the process). Every DeMeS node passes its own
+// OpenSSL interface (src/net/noise-crypto.ts), so the bundle takes the package's own pure-JS
+// default instead (its "browser" mapping of the same file), which loads nothing.
+const noiseWithoutWasm = {
+  name: 'noise-without-wasm',
+  setup (plugin) {
+    plugin.onResolve({ filter: /^\.\/crypto\/index\.js$/ }, ({ importer }) => {
+      if (!importer.includes(`${join('@chainsafe', 'libp2p-noise')}`)) return undefined
+      return { path: join(dirname(importer), 'crypto', 'index.browser.js') }
+    })
+  }
+}
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 const outfile = `${root}dist/demes.mjs`
@@ -23,6 +38,11 @@ await build({
   external: ['better-sqlite3', 'demes-malloc-trim'],
   // Some dependencies (fastify, commander, ...) are CommonJS and call require() for node's modules.
   banner: { js: "import { createRequire as __demesCreateRequire } from 'node:module'; const require = __demesCreateRequire(import.meta.url);" },
+  plugins: [noiseWithoutWasm],
   logLevel: 'warning'
 })
+// A dependency upgrade that moves noise's crypto module would silently bring the wasm back.
+if (readFileSync(outfile, 'utf8').includes('new WebAssembly.Module')) {
+  throw new Error(`${outfile} compiles WebAssembly at load; scripts/bundle.mjs expects the daemon to load none (see noiseWithoutWasm)`)
+}
 console.log(`bundled ${outfile} (${(statSync(outfile).size / 1e6).toFixed(1)} MB)`)

@@ -10,6 +10,7 @@ import { memory } from '@libp2p/memory'
 import { ping } from '@libp2p/ping'
 import { tcp } from '@libp2p/tcp'
 import { createLibp2p } from 'libp2p'
+import { nodeNoiseCrypto } from './noise-crypto.js'
 import { demesService } from './service.js'
 import type { DemesService, DemesServiceInit } from './service.js'
 import type { GossipSub } from '@libp2p/gossipsub'
@@ -68,7 +69,8 @@ export async function createDemesLibp2p (options: DemesNodeOptions = {}): Promis
     ...(options.logger != null ? { logger: options.logger } : {}),
     addresses: { listen },
     transports: [transport === 'tcp' ? tcp() : memory()],
-    connectionEncrypters: [noise()],
+    // OpenSSL's ciphers instead of noise's WebAssembly default (src/net/noise-crypto.ts says why).
+    connectionEncrypters: [noise({ crypto: nodeNoiseCrypto })],
     streamMuxers: [yamux()],
     peerDiscovery,
     services: {
