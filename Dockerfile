@@ -23,10 +23,10 @@ COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 RUN ln -s /app/dist/demes.mjs /usr/local/bin/demes && chmod +x /app/dist/demes.mjs
 ENV DEMES_HOME=/data
-# As `npm start`: a 2 MiB young generation (V8's default grows to 16 MiB × 2 after a burst and keeps it
+# As `npm start`: a 1 MiB young generation (V8's default grows to 16 MiB × 2 after a burst and keeps it
 # while the node is idle) and one V8 helper thread instead of four (each costs a stack and a malloc
 # arena); docs/benchmarks.md, idle RSS.
-ENV NODE_OPTIONS="--max-semi-space-size=2 --v8-pool-size=1"
+ENV NODE_OPTIONS="--max-semi-space-size=1 --v8-pool-size=1"
 # glibc: allocations of 32 KiB and more get their own mapping, returned when freed (by default the
 # threshold rises after the first such free, and freed buffers stay in the heap). This takes in the
 # decrypted noise frames of a catch-up (up to 64 KiB), which otherwise leave the heap fragmented
