@@ -34,6 +34,12 @@ export interface IdleCollectorOptions {
   /** The collection (tests); default a full, compacting V8 collection. */
   collect?: () => void
   /**
+   * Run just before each collection: frees caches the process can rebuild by reading again (the
+   * daemon: SQLite's page cache), so that what they held is handed back with the collection's garbage
+   * by the `trim` that follows. Default nothing.
+   */
+  release?: () => void
+  /**
    * Run one interval after each collection, once what it freed has been handed to the C heap (V8
    * frees ArrayBuffer memory after the collection, partly on another thread): returns the heap's
    * free pages to the OS. Default glibc's malloc_trim(0) through the optional native addon
@@ -95,6 +101,7 @@ export function startIdleCollector (opts: IdleCollectorOptions = {}): () => void
   const resettle = opts.resettleBytes ?? 1024 * 1024
   const gc = opts.collect ?? compactingGc()
   const trim = opts.trim ?? mallocTrim()
+  const release = opts.release ?? (() => {})
   let cpu = process.cpuUsage()
   // RSS after the last collection, measured one interval later (freed pages are returned lazily).
   // Zero at first: start-up (module loading, opening the rooms) leaves garbage too, collected once
@@ -123,6 +130,7 @@ export function startIdleCollector (opts: IdleCollectorOptions = {}): () => void
     const grown = rss > floor + growth
     const settling = settleMs > 0 && quiet * everyMs >= settleMs && (!settled || rss > floor + resettle)
     if (!grown && !settling) return
+    release()
     gc()
     collected = true
     quiet = 0

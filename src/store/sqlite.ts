@@ -267,6 +267,10 @@ export class SqliteStorage implements Storage {
     return (this.db.pragma('integrity_check') as Array<{ integrity_check: string }>).map(r => r.integrity_check)
   }
 
+  releaseMemory (): void {
+    if (this.db.open) this.db.pragma('shrink_memory')
+  }
+
   close (): void {
     if (this.purgeTask != null) clearImmediate(this.purgeTask)
     this.purgeTask = undefined

@@ -62,12 +62,12 @@ describe('startIdleCollector', () => {
     expect(runs).toBe(0)
   })
 
-  it('trims the C heap one interval after each collection, not otherwise', async () => {
+  it('releases caches just before each collection and trims the C heap one interval after it, not otherwise', async () => {
     const events: string[] = []
-    const stop = startIdleCollector({ everyMs: 20, idleBelow: 100, growthBytes: 2 ** 40, settleMs: 60, resettleBytes: 2 ** 40, collect: () => { events.push('collect') }, trim: () => { events.push('trim') } })
+    const stop = startIdleCollector({ everyMs: 20, idleBelow: 100, growthBytes: 2 ** 40, settleMs: 60, resettleBytes: 2 ** 40, release: () => { events.push('release') }, collect: () => { events.push('collect') }, trim: () => { events.push('trim') } })
     await sleep(300)
     stop()
-    expect(events).toEqual(['collect', 'trim'])
+    expect(events).toEqual(['release', 'collect', 'trim'])
   })
 
   it('the default trim (malloc_trim through the addon built at install) returns the free pages between live blocks to the OS', () => {

@@ -254,6 +254,24 @@ describe('SqliteStorage', () => {
     }), { numRuns: 60 })
   })
 
+  test('releaseMemory drops only the page cache: the open room stores and the file are untouched, and it is harmless after close', () => {
+    const path = newPath()
+    const storage = open(path)
+    storage.createRoom('r', 'cached')
+    const store = storage.roomStore('r')
+    store.persist(ready({ entries: entries(1, 5_000, 1), hardState: { term: 1, vote: '', commitIndex: 5_000, lastSeq: 0 } }))
+    expect(store.load().entries).toHaveLength(5_000)
+    storage.releaseMemory()
+    // The same prepared statements go on reading and writing.
+    store.persist(ready({ entries: entries(5_001, 5_010, 1), hardState: { term: 1, vote: '', commitIndex: 5_010, lastSeq: 0 } }))
+    storage.releaseMemory()
+    expect(store.load().entries).toEqual(entries(1, 5_010, 1))
+    expect(storage.integrityCheck()).toEqual(['ok'])
+    storage.close()
+    expect(() => { storage.releaseMemory() }).not.toThrow()
+    expect(open(path).roomStore('r').load().entries).toEqual(entries(1, 5_010, 1))
+  })
+
   test('100,000 entries in one Ready are written and read back', () => {
     const storage = open(newPath())
     storage.createRoom('r', 'many')
