@@ -11,14 +11,14 @@ import { fileURLToPath } from 'node:url'
 import { build } from 'esbuild'
 
 // @chainsafe/libp2p-noise's default crypto for Node compiles two WebAssembly modules when it is
-// imported (~3.5 MiB resident for the life of the process). Every DeMeS node passes its own
+// imported (2-3.5 MiB resident for the life of the process). Every DeMeS node passes its own
 // OpenSSL interface (src/net/noise-crypto.ts), so the bundle takes the package's own pure-JS
 // default instead (its "browser" mapping of the same file), which loads nothing.
 const noiseWithoutWasm = {
   name: 'noise-without-wasm',
   setup (plugin) {
     plugin.onResolve({ filter: /^\.\/crypto\/index\.js$/ }, ({ importer }) => {
-      if (!importer.includes(`${join('@chainsafe', 'libp2p-noise')}`)) return undefined
+      if (!importer.includes(join('@chainsafe', 'libp2p-noise'))) return undefined
       return { path: join(dirname(importer), 'crypto', 'index.browser.js') }
     })
   }

@@ -2,9 +2,9 @@
 //
 // @chainsafe/libp2p-noise's default for Node encrypts frames under 1,200 bytes with an AssemblyScript
 // ChaCha20-Poly1305 and hashes with an AssemblyScript SHA-256. Both are WebAssembly modules compiled
-// and instantiated when the package is imported: ~3.5 MiB of resident memory in every process
-// (V8's wasm compiler pages, the modules' memories and their code), which an idle member of a room
-// keeps for its whole life. OpenSSL is already resident for everything else, so this interface costs
+// and instantiated when the package is imported: 3.5 MiB of resident memory in a bare process, 2-3 MiB
+// in a daemon (V8's wasm compiler pages, the modules' memories and their code), which an idle member
+// of a room keeps for its whole life. OpenSSL is already resident for everything else, so this interface costs
 // nothing to load; the bundle (scripts/bundle.mjs) then drops the wasm default, which no node uses.
 import { createCipheriv, createDecipheriv, createHash, createPrivateKey, createPublicKey, diffieHellman, generateKeyPairSync, hkdfSync } from 'node:crypto'
 import { Uint8ArrayList } from 'uint8arraylist'
