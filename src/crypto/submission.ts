@@ -119,6 +119,15 @@ export class SubmissionVerifier {
     return { ok: true }
   }
 
+  /**
+   * Forgets which submissions were verified, so a later copy of one is checked again. Only a cache
+   * (~1.3 MiB when full): the node empties it when it goes idle, when retransmits and resubmissions
+   * have long stopped.
+   */
+  forgetVerified (): void {
+    this.verified.clear()
+  }
+
   /** A submission this node signed itself: when the host replicates it back, it needs no check. */
   vouchForOwn (roomId: string, signer: SubmissionSigner, submission: Submission): void {
     if (submission.sender !== signer.sender) throw new Error(`${submission.sender} is not this node (${signer.sender})`)

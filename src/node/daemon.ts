@@ -72,6 +72,7 @@ export async function startDaemon (opts: DaemonOptions): Promise<RunningDaemon> 
   await rename(temp, nodeFile)
   const stopIdleCollector = startIdleCollector({
     release: () => {
+      node.releaseMemory()
       try {
         storage.releaseMemory()
       } catch (err) {

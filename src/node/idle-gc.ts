@@ -34,9 +34,9 @@ export interface IdleCollectorOptions {
   /** The collection (tests); default a full, compacting V8 collection. */
   collect?: () => void
   /**
-   * Run just before each collection: frees caches the process can rebuild by reading again (the
-   * daemon: SQLite's page cache), so that what they held is handed back with the collection's garbage
-   * by the `trim` that follows. Default nothing.
+   * Run just before each collection: frees caches the process can rebuild (the daemon: SQLite's page
+   * cache, the verified-signature cache), so that the collection and the `trim` after it hand what
+   * they held back to the OS. Default nothing.
    */
   release?: () => void
   /**

@@ -90,6 +90,20 @@ test('the verified-submission cache vouches only for byte-identical copies', asy
   expect(verifier.hits).toBe(1)
 })
 
+test('after forgetVerified, a copy that was vouched for is checked by its signature again, and a forged one still fails', async () => {
+  const signer = new SubmissionSigner(alice)
+  const own = { ...unsigned(), signature: signer.sign(ROOM, unsigned()) }
+  verifier.vouchForOwn(ROOM, signer, own)
+  verifier.forgetVerified()
+  expect(verifier.verify(ROOM, own)).toEqual({ ok: true })
+  expect(verifier).toMatchObject({ hits: 0, checks: 1 })
+  // Verified again, so cached again.
+  expect(verifier.verify(ROOM, own)).toEqual({ ok: true })
+  expect(verifier).toMatchObject({ hits: 1, checks: 1 })
+  verifier.forgetVerified()
+  expect(verifier.verify(ROOM, { ...own, payload: new TextEncoder().encode('forged') })).toEqual({ ok: false, reason: 'bad-signature' })
+})
+
 test('SubmissionSigner (OpenSSL, key imported once) makes exactly the signature libp2p makes, and refuses other senders', async () => {
   const signer = new SubmissionSigner(alice)
   expect(signer.sender).toBe(aliceId)
