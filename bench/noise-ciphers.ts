@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto'
 import { pureJsCrypto, type ICryptoInterface } from '@chainsafe/libp2p-noise'
 import { nodeNoiseCrypto } from '../src/net/noise-crypto.js'
+import { median, ratio } from './lib/stats.js'
 
 const FRAMES = Number(process.argv[2] ?? 20_000)
 const ROUNDS = Number(process.argv[3] ?? 3)
@@ -31,11 +32,6 @@ function microsPerFrame (crypto: ICryptoInterface, size: number, frames: number)
   return Number(process.hrtime.bigint() - started) / frames / 1000
 }
 
-function median (values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b)
-  return sorted[Math.floor(sorted.length / 2)]
-}
-
 console.log(`seal + open of one frame, µs (median of ${ROUNDS} rounds of ${FRAMES} frames; fewer for large frames)`)
 console.log(['bytes', ...variants.map(([name]) => name), ...variants.slice(1).map(([name]) => `${name} / default`)].join('\t'))
 for (const size of SIZES) {
@@ -46,5 +42,5 @@ for (const size of SIZES) {
     variants.forEach(([, crypto], i) => samples[i].push(microsPerFrame(crypto, size, frames)))
   }
   const medians = samples.map(median)
-  console.log([size, ...medians.map(m => m.toFixed(2)), ...medians.slice(1).map(m => (m / medians[0]).toFixed(2))].join('\t'))
+  console.log([size, ...medians.map(m => m.toFixed(2)), ...medians.slice(1).map(m => ratio(m, medians[0]))].join('\t'))
 }
