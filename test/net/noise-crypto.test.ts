@@ -1,11 +1,9 @@
 import { randomBytes } from 'node:crypto'
-import { noise, pureJsCrypto } from '@chainsafe/libp2p-noise'
-import { yamux } from '@chainsafe/libp2p-yamux'
-import { memory } from '@libp2p/memory'
-import { createLibp2p } from 'libp2p'
+import { pureJsCrypto } from '@chainsafe/libp2p-noise'
 import { Uint8ArrayList } from 'uint8arraylist'
 import { equals } from 'uint8arrays/equals'
 import { nodeNoiseCrypto } from '../../src/net/noise-crypto.js'
+import { plainMemoryPeer } from '../helpers/plain-peer.js'
 import type { ICryptoInterface } from '@chainsafe/libp2p-noise'
 import type { Libp2p } from '@libp2p/interface'
 
@@ -104,12 +102,7 @@ describe('nodeNoiseCrypto', () => {
     afterEach(async () => { for (const node of nodes.splice(0)) await node.stop() })
 
     async function memoryNode (crypto: ICryptoInterface | undefined): Promise<Libp2p> {
-      const node = await createLibp2p({
-        addresses: { listen: [`/memory/${crypto === undefined ? 'default' : 'node'}-${Math.random().toString(36).slice(2)}`] },
-        transports: [memory()],
-        connectionEncrypters: [noise(crypto === undefined ? {} : { crypto })],
-        streamMuxers: [yamux()]
-      })
+      const node = await plainMemoryPeer(crypto)
       nodes.push(node)
       return node
     }

@@ -1,17 +1,14 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { format } from 'node:util'
-import { noise } from '@chainsafe/libp2p-noise'
-import { yamux } from '@chainsafe/libp2p-yamux'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { defaultLogger } from '@libp2p/logger'
-import { memory } from '@libp2p/memory'
 import { lpStream } from '@libp2p/utils'
-import { createLibp2p } from 'libp2p'
 import * as varint from 'uint8-varint'
 import { RoomFrame } from '../../proto/net.js'
 import { EntryType, RaftMessage } from '../../proto/raft.js'
 import { createDemesLibp2p } from '../../src/net/node.js'
 import { DEMES_RAFT_PROTOCOL, LOG_NAMESPACE } from '../../src/net/service.js'
+import { plainMemoryPeer } from '../helpers/plain-peer.js'
 import type { DemesLibp2p } from '../../src/net/node.js'
 import type { DemesServiceInit } from '../../src/net/service.js'
 import type { ComponentLogger, Libp2p, Logger, PrivateKey, Stream } from '@libp2p/interface'
@@ -39,7 +36,7 @@ async function demesNode (opts: { listen?: string, privateKey?: PrivateKey, deme
 
 /** A plain libp2p node without the DeMeS service, for peers that misbehave on the protocol. */
 async function plainPeer (): Promise<Libp2p> {
-  const node = await createLibp2p({ addresses: { listen: [`/memory/${crypto.randomUUID()}`] }, transports: [memory()], connectionEncrypters: [noise()], streamMuxers: [yamux()] })
+  const node = await plainMemoryPeer()
   nodes.push(node)
   return node
 }
