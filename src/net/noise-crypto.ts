@@ -20,10 +20,6 @@ const NO_INFO = new Uint8Array(0)
 const X25519_PKCS8_HEADER = Buffer.from('302e020100300506032b656e04220420', 'hex')
 const X25519_SPKI_HEADER = Buffer.from('302a300506032b656e032100', 'hex')
 
-function contiguous (data: Uint8Array | Uint8ArrayList): Uint8Array {
-  return data instanceof Uint8Array ? data : data.subarray()
-}
-
 function x25519PrivateKey (raw: Uint8Array): ReturnType<typeof createPrivateKey> {
   if (raw.byteLength !== KEY_LENGTH) throw new RangeError(`an X25519 private key is ${KEY_LENGTH} bytes, got ${raw.byteLength}`)
   return createPrivateKey({ key: Buffer.concat([X25519_PKCS8_HEADER, raw]), format: 'der', type: 'pkcs8' })
@@ -64,7 +60,7 @@ export const nodeNoiseCrypto: ICryptoInterface = {
   },
 
   generateX25519SharedKey (privateKey, publicKey) {
-    return diffieHellman({ privateKey: x25519PrivateKey(contiguous(privateKey)), publicKey: x25519PublicKey(contiguous(publicKey)) })
+    return diffieHellman({ privateKey: x25519PrivateKey(privateKey.subarray()), publicKey: x25519PublicKey(publicKey.subarray()) })
   },
 
   chaCha20Poly1305Encrypt (plaintext, nonce, associatedData, key) {
@@ -90,7 +86,7 @@ export const nodeNoiseCrypto: ICryptoInterface = {
     const bodyLength = ciphertext.byteLength - TAG_LENGTH
     const decipher = createDecipheriv(CHACHA20_POLY1305, key, nonce, { authTagLength: TAG_LENGTH })
     decipher.setAAD(associatedData, { plaintextLength: bodyLength })
-    decipher.setAuthTag(contiguous(ciphertext.subarray(bodyLength)))
+    decipher.setAuthTag(ciphertext.subarray(bodyLength))
     if (ciphertext instanceof Uint8Array) {
       const body = decipher.update(ciphertext.subarray(0, bodyLength))
       // final() throws when the tag does not authenticate: nothing unauthenticated is returned.

@@ -70,17 +70,7 @@ export async function startDaemon (opts: DaemonOptions): Promise<RunningDaemon> 
   const temp = `${nodeFile}.${process.pid}.tmp`
   await writeFile(temp, JSON.stringify({ peerId: info.peerId, name: info.name, api: api.url, token, addrs: info.addrs }, null, 2) + '\n', { mode: 0o600 })
   await rename(temp, nodeFile)
-  const stopIdleCollector = startIdleCollector({
-    release: () => {
-      node.releaseMemory()
-      try {
-        storage.releaseMemory()
-      } catch (err) {
-        // Only a cache: a failure here costs memory, not data.
-        log.error('could not release the storage cache: %e', err)
-      }
-    }
-  })
+  const stopIdleCollector = startIdleCollector({ release: () => { node.releaseMemory() } })
   let stopping: Promise<void> | undefined
   return {
     node,

@@ -178,9 +178,18 @@ export class DemesNode implements DemesNodeApi {
     await this.libp2p.unhandle('/demes/join/1.0.0')
   }
 
-  /** Frees what the node keeps only to be fast (the verified-signature cache); called when the process goes idle. */
+  /**
+   * Frees what the node keeps only to be fast: the verified-signature cache and the storage's cache.
+   * For when the process goes idle (the daemon's idle collector calls it); nothing stored changes.
+   */
   releaseMemory (): void {
     this.verifier.forgetVerified()
+    try {
+      this.storage.releaseMemory()
+    } catch (err) {
+      // Only a cache: a failure here costs memory, not data.
+      this.log.error('could not release the storage cache: %e', err)
+    }
   }
 
   // ----- DemesNodeApi ---------------------------------------------------------------------------

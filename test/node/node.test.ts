@@ -4,14 +4,17 @@ import { defaultLogger } from '@libp2p/logger'
 import { createDemesLibp2p, type DemesLibp2p } from '../../src/net/node.js'
 import { DemesNode } from '../../src/node/node.js'
 import type { NodeEvent } from '../../src/node/api-types.js'
+import type { Logger } from '@libp2p/interface'
+import { MemoryStorage, type Storage } from '../../src/store/storage.js'
+import { recordingLogger } from '../helpers/logger.js'
 import { waitFor } from '../helpers/wait.js'
 
 interface Member { node: DemesNode, libp2p: DemesLibp2p, events: NodeEvent[] }
 
-async function startMember (name: string): Promise<Member> {
+async function startMember (name: string, opts: { storage?: Storage, logger?: Logger } = {}): Promise<Member> {
   const privateKey = await generateKeyPair('Ed25519')
   const libp2p = await createDemesLibp2p({ transport: 'memory', mdns: false, privateKey })
-  const node = new DemesNode({ libp2p, privateKey, name, profile: 'fast', logger: defaultLogger().forComponent(`demes:test:${name}`) })
+  const node = new DemesNode({ libp2p, privateKey, name, profile: 'fast', logger: opts.logger ?? defaultLogger().forComponent(`demes:test:${name}`), ...(opts.storage != null ? { storage: opts.storage } : {}) })
   await node.start()
   const events: NodeEvent[] = []
   node.subscribe(e => events.push(e))
@@ -30,8 +33,8 @@ afterEach(async () => {
 })
 
 /** Three nodes on the in-memory transport: alice creates a room, invites bob and carol, who join. */
-async function roomOfThree (): Promise<{ roomId: string, alice: Member, bob: Member, carol: Member }> {
-  const [alice, bob, carol] = await Promise.all([startMember('alice'), startMember('bob'), startMember('carol')])
+async function roomOfThree (carolOpts: Parameters<typeof startMember>[1] = {}): Promise<{ roomId: string, alice: Member, bob: Member, carol: Member }> {
+  const [alice, bob, carol] = await Promise.all([startMember('alice'), startMember('bob'), startMember('carol', carolOpts)])
   members = [alice, bob, carol]
   const { roomId } = await alice.node.createRoom('team')
   await waitFor(() => alice.node.room(roomId).host === alice.node.info().peerId)
@@ -60,6 +63,23 @@ describe('DemesNode over libp2p (memory transport)', () => {
     await waitFor(() => bob.events.filter(e => e.type === 'receipt' && e.status === 'delivered').length === 10)
   })
 
+  test('releaseMemory between messages changes nothing the members see; a storage that cannot release is logged, not thrown', async () => {
+    class StuckStorage extends MemoryStorage {
+      override releaseMemory (): void { throw new Error('disk says no') }
+    }
+    const carolLog: string[] = []
+    const { roomId, alice, bob, carol } = await roomOfThree({ storage: new StuckStorage(), logger: recordingLogger('carol', carolLog) })
+    for (let i = 0; i < 6; i++) {
+      for (const m of [alice, bob, carol]) m.node.releaseMemory()
+      for (const m of [alice, bob, carol]) await m.node.send(roomId, `${m.node.info().name} ${i}`)
+    }
+    await waitFor(() => [alice, bob, carol].every(m => m.node.messages(roomId, { limit: 1000 }).length === 18))
+    expect(texts(bob, roomId)).toEqual(texts(alice, roomId))
+    expect(texts(carol, roomId)).toEqual(texts(alice, roomId))
+    expect(new Set(texts(alice, roomId)).size).toBe(18)
+    expect(carolLog.filter(line => line.includes('could not release the storage cache') && line.includes('disk says no'))).toHaveLength(6)
+  })
+
   test('host killed without handover: a backup takes over and chat goes on with nothing lost or doubled', async () => {
     const { roomId, alice, bob, carol } = await roomOfThree()
     await bob.node.send(roomId, 'before the crash')
@@ -77,7 +97,7 @@ describe('DemesNode over libp2p (memory transport)', () => {
   })
 
   test('five members: the host and its first backup killed together, the second backup takes over', async () => {
-    const five = await Promise.all(['alice', 'bob', 'carol', 'dave', 'erin'].map(startMember))
+    const five = await Promise.all(['alice', 'bob', 'carol', 'dave', 'erin'].map(async name => await startMember(name)))
     members = five
     const [alice] = five
     const { roomId } = await alice.node.createRoom('five')
