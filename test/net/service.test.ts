@@ -124,12 +124,15 @@ function capturingLogger (lines: string[]): ComponentLogger {
   return { forComponent: (name) => name === LOG_NAMESPACE ? capture() : base.forComponent(name) }
 }
 
+// Frames queued while no stream is open expire after maxFrameAgeMs (1 s by default). A loaded machine's
+// first dial, or a test's rounds against an unreachable peer, can take that long (load 8: 2 of 2 runs
+// of the three-node test failed so; CI once saw the dead-peer test's queue expire): tests that count
+// frames exactly turn expiry off; the expiry tests set their own ages.
+const noExpiry = { maxFrameAgeMs: 60_000 }
+
 describe('DeMeS service over the memory transport', () => {
   test('three nodes exchange RaftMessages per room, each receiving exactly what was sent, in order', async () => {
-    // Frames queued before the first stream opens expire after maxFrameAgeMs (1 s), which a loaded
-    // machine's first dial can take (load 8: 2 of 2 runs failed so): exactly-once needs no expiry.
-    const noExpiry = { demes: { maxFrameAgeMs: 60_000 } }
-    const peers = [await demesNode(noExpiry), await demesNode(noExpiry), await demesNode(noExpiry)]
+    const peers = [await demesNode({ demes: noExpiry }), await demesNode({ demes: noExpiry }), await demesNode({ demes: noExpiry })]
     for (const a of peers) for (const b of peers) if (a !== b) await introduce(a, b)
     const inboxes = peers.map(collect)
     const perPair = 200
@@ -164,7 +167,7 @@ describe('DeMeS service over the memory transport', () => {
   })
 
   test('a paced burst of 5000 ~1 KB frames arrives complete and in order on one stream', async () => {
-    const a = await demesNode()
+    const a = await demesNode({ demes: noExpiry })
     const b = await demesNode()
     await introduce(a, b)
     const inbox = collect(b)
@@ -184,7 +187,7 @@ describe('DeMeS service over the memory transport', () => {
   })
 
   test('an unpaced burst fills the per-peer queue and drops the newest frames, not the connection', async () => {
-    const a = await demesNode()
+    const a = await demesNode({ demes: noExpiry })
     const b = await demesNode()
     await introduce(a, b)
     const inbox = collect(b)
@@ -200,8 +203,8 @@ describe('DeMeS service over the memory transport', () => {
   })
 
   test('frames for a dead peer stay within the frame and byte bounds while reconnects fail', async () => {
-    const a = await demesNode()
-    const small = await demesNode({ demes: { maxQueueBytes: 64 * 1024 } })
+    const a = await demesNode({ demes: noExpiry })
+    const small = await demesNode({ demes: { ...noExpiry, maxQueueBytes: 64 * 1024 } })
     const dead = await demesNode()
     await introduce(a, dead)
     await introduce(small, dead)
