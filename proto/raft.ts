@@ -1994,6 +1994,7 @@ export interface HeartbeatResponse {
   probe: number
   lastLogIndex: number
   rtts: PeerRtt[]
+  deliveredIndex: number
 }
 
 export namespace HeartbeatResponse {
@@ -2023,6 +2024,11 @@ export namespace HeartbeatResponse {
           }
         }
 
+        if ((obj.deliveredIndex != null && obj.deliveredIndex !== 0)) {
+          w.uint32(32)
+          w.uint64Number(obj.deliveredIndex)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -2030,7 +2036,8 @@ export namespace HeartbeatResponse {
         const obj: any = {
           probe: 0,
           lastLogIndex: 0,
-          rtts: []
+          rtts: [],
+          deliveredIndex: 0
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -2055,6 +2062,10 @@ export namespace HeartbeatResponse {
               obj.rtts.push(PeerRtt.codec().decode(reader, reader.uint32(), {
                 limits: opts.limits?.rtts$
               }))
+              break
+            }
+            case 4: {
+              obj.deliveredIndex = reader.uint64Number()
               break
             }
             default: {
@@ -2108,6 +2119,13 @@ export namespace HeartbeatResponse {
 
               break
             }
+            case 4: {
+              yield {
+                field: `${prefix}.deliveredIndex`,
+                value: reader.uint64Number()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -2142,6 +2160,11 @@ export namespace HeartbeatResponse {
     index: number
   }
 
+  export interface HeartbeatResponseDeliveredIndexFieldEvent {
+    field: '$.deliveredIndex'
+    value: number
+  }
+
   export function encode (obj: Partial<HeartbeatResponse>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, HeartbeatResponse.codec())
   }
@@ -2150,7 +2173,7 @@ export namespace HeartbeatResponse {
     return decodeMessage(buf, HeartbeatResponse.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<HeartbeatResponse>): Generator<HeartbeatResponseProbeFieldEvent | HeartbeatResponseLastLogIndexFieldEvent | HeartbeatResponseRttsPeerIdFieldEvent | HeartbeatResponseRttsRttMicrosFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<HeartbeatResponse>): Generator<HeartbeatResponseProbeFieldEvent | HeartbeatResponseLastLogIndexFieldEvent | HeartbeatResponseRttsPeerIdFieldEvent | HeartbeatResponseRttsRttMicrosFieldEvent | HeartbeatResponseDeliveredIndexFieldEvent> {
     return streamMessage(buf, HeartbeatResponse.codec(), opts)
   }
 }
@@ -3898,6 +3921,11 @@ export namespace RaftMessage {
     index: number
   }
 
+  export interface RaftMessageHeartbeatResponseDeliveredIndexFieldEvent {
+    field: '$.heartbeatResponse.deliveredIndex'
+    value: number
+  }
+
   export interface RaftMessageSubmitSubmissionsSenderFieldEvent {
     field: '$.submit.submissions[].sender'
     value: string
@@ -4060,7 +4088,7 @@ export namespace RaftMessage {
     return decodeMessage(buf, RaftMessage.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<RaftMessage>): Generator<RaftMessageTermFieldEvent | RaftMessageFromFieldEvent | RaftMessageToFieldEvent | RaftMessageRequestVoteLastLogIndexFieldEvent | RaftMessageRequestVoteLastLogTermFieldEvent | RaftMessageRequestVotePreVoteFieldEvent | RaftMessageRequestVoteTransferFieldEvent | RaftMessageVoteResponseGrantedFieldEvent | RaftMessageVoteResponsePreVoteFieldEvent | RaftMessageVoteResponseTailPrevLogIndexFieldEvent | RaftMessageVoteResponseTailPrevLogTermFieldEvent | RaftMessageVoteResponseTailEntriesIndexFieldEvent | RaftMessageVoteResponseTailEntriesTermFieldEvent | RaftMessageVoteResponseTailEntriesTypeFieldEvent | RaftMessageVoteResponseTailEntriesSubmissionSenderFieldEvent | RaftMessageVoteResponseTailEntriesSubmissionSeqFieldEvent | RaftMessageVoteResponseTailEntriesSubmissionPayloadFieldEvent | RaftMessageVoteResponseTailEntriesSubmissionSentAtFieldEvent | RaftMessageVoteResponseTailEntriesSubmissionSignatureFieldEvent | RaftMessageVoteResponseTailEntriesConfigVotersFieldEvent | RaftMessageVoteResponseTailEntriesConfigLearnersFieldEvent | RaftMessageVoteResponseTailEntriesPrevHashFieldEvent | RaftMessageVoteResponseTailEntriesHostSignatureFieldEvent | RaftMessageAppendEntriesPrevLogIndexFieldEvent | RaftMessageAppendEntriesPrevLogTermFieldEvent | RaftMessageAppendEntriesEntriesIndexFieldEvent | RaftMessageAppendEntriesEntriesTermFieldEvent | RaftMessageAppendEntriesEntriesTypeFieldEvent | RaftMessageAppendEntriesEntriesSubmissionSenderFieldEvent | RaftMessageAppendEntriesEntriesSubmissionSeqFieldEvent | RaftMessageAppendEntriesEntriesSubmissionPayloadFieldEvent | RaftMessageAppendEntriesEntriesSubmissionSentAtFieldEvent | RaftMessageAppendEntriesEntriesSubmissionSignatureFieldEvent | RaftMessageAppendEntriesEntriesConfigVotersFieldEvent | RaftMessageAppendEntriesEntriesConfigLearnersFieldEvent | RaftMessageAppendEntriesEntriesPrevHashFieldEvent | RaftMessageAppendEntriesEntriesHostSignatureFieldEvent | RaftMessageAppendEntriesCommitIndexFieldEvent | RaftMessageAppendEntriesDeliveredIndexFieldEvent | RaftMessageAppendResponseSuccessFieldEvent | RaftMessageAppendResponseMatchIndexFieldEvent | RaftMessageAppendResponseConflictIndexFieldEvent | RaftMessageAppendResponseConflictTermFieldEvent | RaftMessageAppendResponseLastLogIndexFieldEvent | RaftMessageAppendResponseRejectedPrevIndexFieldEvent | RaftMessageHeartbeatCommitIndexFieldEvent | RaftMessageHeartbeatDeliveredIndexFieldEvent | RaftMessageHeartbeatSuccessionFieldEvent | RaftMessageHeartbeatProbeFieldEvent | RaftMessageHeartbeatHostCommitIndexFieldEvent | RaftMessageHeartbeatResponseProbeFieldEvent | RaftMessageHeartbeatResponseLastLogIndexFieldEvent | RaftMessageHeartbeatResponseRttsPeerIdFieldEvent | RaftMessageHeartbeatResponseRttsRttMicrosFieldEvent | RaftMessageSubmitSubmissionsSenderFieldEvent | RaftMessageSubmitSubmissionsSeqFieldEvent | RaftMessageSubmitSubmissionsPayloadFieldEvent | RaftMessageSubmitSubmissionsSentAtFieldEvent | RaftMessageSubmitSubmissionsSignatureFieldEvent | RaftMessageConfigRequestTypeFieldEvent | RaftMessageConfigRequestPeerIdFieldEvent | RaftMessageInstallSnapshotIndexFieldEvent | RaftMessageInstallSnapshotTermFieldEvent | RaftMessageInstallSnapshotOffsetFieldEvent | RaftMessageInstallSnapshotDataFieldEvent | RaftMessageInstallSnapshotDoneFieldEvent | RaftMessageInstallSnapshotMetaIndexFieldEvent | RaftMessageInstallSnapshotMetaTermFieldEvent | RaftMessageInstallSnapshotMetaConfigVotersFieldEvent | RaftMessageInstallSnapshotMetaConfigLearnersFieldEvent | RaftMessageInstallSnapshotMetaConfigIndexFieldEvent | RaftMessageInstallSnapshotMetaSenderSeqsSenderFieldEvent | RaftMessageInstallSnapshotMetaSenderSeqsSeqFieldEvent | RaftMessageInstallSnapshotVouchersSenderFieldEvent | RaftMessageInstallSnapshotVouchersSeqFieldEvent | RaftMessageInstallSnapshotVouchersPayloadFieldEvent | RaftMessageInstallSnapshotVouchersSentAtFieldEvent | RaftMessageInstallSnapshotVouchersSignatureFieldEvent | RaftMessageSnapshotResponseIndexFieldEvent | RaftMessageSnapshotResponseTermFieldEvent | RaftMessageSnapshotResponseNextOffsetFieldEvent | RaftMessageSnapshotResponseMatchIndexFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<RaftMessage>): Generator<RaftMessageTermFieldEvent | RaftMessageFromFieldEvent | RaftMessageToFieldEvent | RaftMessageRequestVoteLastLogIndexFieldEvent | RaftMessageRequestVoteLastLogTermFieldEvent | RaftMessageRequestVotePreVoteFieldEvent | RaftMessageRequestVoteTransferFieldEvent | RaftMessageVoteResponseGrantedFieldEvent | RaftMessageVoteResponsePreVoteFieldEvent | RaftMessageVoteResponseTailPrevLogIndexFieldEvent | RaftMessageVoteResponseTailPrevLogTermFieldEvent | RaftMessageVoteResponseTailEntriesIndexFieldEvent | RaftMessageVoteResponseTailEntriesTermFieldEvent | RaftMessageVoteResponseTailEntriesTypeFieldEvent | RaftMessageVoteResponseTailEntriesSubmissionSenderFieldEvent | RaftMessageVoteResponseTailEntriesSubmissionSeqFieldEvent | RaftMessageVoteResponseTailEntriesSubmissionPayloadFieldEvent | RaftMessageVoteResponseTailEntriesSubmissionSentAtFieldEvent | RaftMessageVoteResponseTailEntriesSubmissionSignatureFieldEvent | RaftMessageVoteResponseTailEntriesConfigVotersFieldEvent | RaftMessageVoteResponseTailEntriesConfigLearnersFieldEvent | RaftMessageVoteResponseTailEntriesPrevHashFieldEvent | RaftMessageVoteResponseTailEntriesHostSignatureFieldEvent | RaftMessageAppendEntriesPrevLogIndexFieldEvent | RaftMessageAppendEntriesPrevLogTermFieldEvent | RaftMessageAppendEntriesEntriesIndexFieldEvent | RaftMessageAppendEntriesEntriesTermFieldEvent | RaftMessageAppendEntriesEntriesTypeFieldEvent | RaftMessageAppendEntriesEntriesSubmissionSenderFieldEvent | RaftMessageAppendEntriesEntriesSubmissionSeqFieldEvent | RaftMessageAppendEntriesEntriesSubmissionPayloadFieldEvent | RaftMessageAppendEntriesEntriesSubmissionSentAtFieldEvent | RaftMessageAppendEntriesEntriesSubmissionSignatureFieldEvent | RaftMessageAppendEntriesEntriesConfigVotersFieldEvent | RaftMessageAppendEntriesEntriesConfigLearnersFieldEvent | RaftMessageAppendEntriesEntriesPrevHashFieldEvent | RaftMessageAppendEntriesEntriesHostSignatureFieldEvent | RaftMessageAppendEntriesCommitIndexFieldEvent | RaftMessageAppendEntriesDeliveredIndexFieldEvent | RaftMessageAppendResponseSuccessFieldEvent | RaftMessageAppendResponseMatchIndexFieldEvent | RaftMessageAppendResponseConflictIndexFieldEvent | RaftMessageAppendResponseConflictTermFieldEvent | RaftMessageAppendResponseLastLogIndexFieldEvent | RaftMessageAppendResponseRejectedPrevIndexFieldEvent | RaftMessageHeartbeatCommitIndexFieldEvent | RaftMessageHeartbeatDeliveredIndexFieldEvent | RaftMessageHeartbeatSuccessionFieldEvent | RaftMessageHeartbeatProbeFieldEvent | RaftMessageHeartbeatHostCommitIndexFieldEvent | RaftMessageHeartbeatResponseProbeFieldEvent | RaftMessageHeartbeatResponseLastLogIndexFieldEvent | RaftMessageHeartbeatResponseRttsPeerIdFieldEvent | RaftMessageHeartbeatResponseRttsRttMicrosFieldEvent | RaftMessageHeartbeatResponseDeliveredIndexFieldEvent | RaftMessageSubmitSubmissionsSenderFieldEvent | RaftMessageSubmitSubmissionsSeqFieldEvent | RaftMessageSubmitSubmissionsPayloadFieldEvent | RaftMessageSubmitSubmissionsSentAtFieldEvent | RaftMessageSubmitSubmissionsSignatureFieldEvent | RaftMessageConfigRequestTypeFieldEvent | RaftMessageConfigRequestPeerIdFieldEvent | RaftMessageInstallSnapshotIndexFieldEvent | RaftMessageInstallSnapshotTermFieldEvent | RaftMessageInstallSnapshotOffsetFieldEvent | RaftMessageInstallSnapshotDataFieldEvent | RaftMessageInstallSnapshotDoneFieldEvent | RaftMessageInstallSnapshotMetaIndexFieldEvent | RaftMessageInstallSnapshotMetaTermFieldEvent | RaftMessageInstallSnapshotMetaConfigVotersFieldEvent | RaftMessageInstallSnapshotMetaConfigLearnersFieldEvent | RaftMessageInstallSnapshotMetaConfigIndexFieldEvent | RaftMessageInstallSnapshotMetaSenderSeqsSenderFieldEvent | RaftMessageInstallSnapshotMetaSenderSeqsSeqFieldEvent | RaftMessageInstallSnapshotVouchersSenderFieldEvent | RaftMessageInstallSnapshotVouchersSeqFieldEvent | RaftMessageInstallSnapshotVouchersPayloadFieldEvent | RaftMessageInstallSnapshotVouchersSentAtFieldEvent | RaftMessageInstallSnapshotVouchersSignatureFieldEvent | RaftMessageSnapshotResponseIndexFieldEvent | RaftMessageSnapshotResponseTermFieldEvent | RaftMessageSnapshotResponseNextOffsetFieldEvent | RaftMessageSnapshotResponseMatchIndexFieldEvent> {
     return streamMessage(buf, RaftMessage.codec(), opts)
   }
 }

@@ -75,8 +75,8 @@ export const DEFAULT_LIMITS: Limits = {
  * Deliberately broken rules, for the simulator only: each must make the invariant checker fail,
  * which proves the checker can fail (CockroachDB's testing knobs).
  */
-export type BugKnob = 'vote-without-log-check' | 'commit-old-term-by-count' | 'no-submission-dedup' | 'snapshot-without-dedup' | 'install-stale-snapshot' | 'continue-snapshot-any-offset'
-export const BUG_KNOBS: readonly BugKnob[] = ['vote-without-log-check', 'commit-old-term-by-count', 'no-submission-dedup', 'snapshot-without-dedup', 'install-stale-snapshot', 'continue-snapshot-any-offset']
+export type BugKnob = 'vote-without-log-check' | 'commit-old-term-by-count' | 'no-submission-dedup' | 'snapshot-without-dedup' | 'install-stale-snapshot' | 'continue-snapshot-any-offset' | 'delivered-at-commit'
+export const BUG_KNOBS: readonly BugKnob[] = ['vote-without-log-check', 'commit-old-term-by-count', 'no-submission-dedup', 'snapshot-without-dedup', 'install-stale-snapshot', 'continue-snapshot-any-offset', 'delivered-at-commit']
 
 export interface CoreOptions {
   /** This member's peer id. */

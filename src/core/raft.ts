@@ -695,7 +695,7 @@ export class RaftCore {
     }
     const config = this.log.latestConfig()
     const rtts = [...this.rtts].filter(([peerId]) => isMember(config, peerId)).map(([peerId, rttMicros]) => ({ peerId, rttMicros }))
-    this.send(from, { heartbeatResponse: { probe: hb.probe, lastLogIndex: this.log.lastIndex(), rtts } })
+    this.send(from, { heartbeatResponse: { probe: hb.probe, lastLogIndex: this.log.lastIndex(), rtts, deliveredIndex: this.deliveredIndex } })
   }
 
   /**
@@ -910,6 +910,11 @@ export class RaftCore {
     if (sentAt != null) pr.hostRttMicros = Math.round((this.now - sentAt) * 1000)
     pr.reportedRtts = new Map(hr.rtts.map(r => [r.peerId, r.rttMicros]))
     pr.probeSent = false
+    // A member may have heard a delivered index from the previous host that this host never did (it
+    // missed the last AppendEntries or heartbeat): a past host counted every member holding it, and
+    // entries through it are committed, so they are still held. Without this the members would show
+    // different receipts for good while the lost host's member stays away.
+    this.learnDelivered(hr.deliveredIndex)
     if (pr.suspectsLoss(hr.probe)) {
       if (pr.state === 'snapshot') pr.onChunkLost()
       else pr.becomeProbe()
@@ -1045,7 +1050,8 @@ export class RaftCore {
 
   private updateDelivered (): void {
     let held = Math.min(this.commitIndex, this.log.lastIndex())
-    for (const pr of this.progress.values()) held = Math.min(held, pr.match)
+    // The bug: a majority holding it (committed) taken for every member holding it.
+    if (!this.opts.bugs.has('delivered-at-commit')) for (const pr of this.progress.values()) held = Math.min(held, pr.match)
     if (held > this.deliveredIndex) {
       this.deliveredIndex = held
       this.events.push({ type: 'delivered', index: held })

@@ -44,6 +44,8 @@ export class InvariantChecker implements ReadyObserver {
   private readonly receiving = new Map<string, { incarnation: number, index: number, term: number }>()
   /** Member -> the host whose snapshot transfer to it has not ended in an install yet. */
   private readonly openTransfers = new Map<string, string>()
+  /** Every configuration entry any member appended, by `${index}:${term}`: who a later one removed. */
+  private readonly appendedConfigs = new Map<string, { index: number, members: Set<string> }>()
 
   onReady (node: SimNode, rd: Ready, cluster: SimCluster): void {
     const core = node.core
@@ -76,6 +78,7 @@ export class InvariantChecker implements ReadyObserver {
 
     for (const entry of rd.entries) {
       const key = `${entry.index}:${entry.term}`
+      if (entry.config != null && !this.appendedConfigs.has(key)) this.appendedConfigs.set(key, { index: entry.index, members: new Set([...entry.config.voters, ...entry.config.learners]) })
       const value = `${digest(entry)}<${core.termAt(entry.index - 1) ?? 0}`
       const known = this.seen.get(key)
       if (known == null) this.seen.set(key, value)
@@ -112,6 +115,7 @@ export class InvariantChecker implements ReadyObserver {
       }
     }
     if (rd.committed.length > 0) this.checkApplied(node, state, rd.committed, fail)
+    for (const event of rd.events) if (event.type === 'delivered') this.checkDelivered(node, event.index, cluster, fail)
     // The application state is the snapshot plus every entry applied after it, nothing more or less.
     const last = node.app.length
     if (last !== state.index || (last > 0 && node.app[last - 1] !== this.committedDigests[last - 1])) {
@@ -188,6 +192,32 @@ export class InvariantChecker implements ReadyObserver {
     }
     if (metaSeqs !== expectedSeqs) problems.push(`dedup state [${metaSeqs}], committed [${expectedSeqs}]`)
     if (problems.length > 0) fail('snapshot-meta', `${node.id} ${what}: snapshot ${meta.index}: ${problems.join('; ')}`)
+  }
+
+  /**
+   * Delivered means every member holds the message: each member of the configuration in force at
+   * `index` that no configuration appended since removed has entry `index` durable, in its log or
+   * its snapshot. Members added later are not counted (they get it by catching up).
+   */
+  private checkDelivered (node: SimNode, index: number, cluster: SimCluster, fail: (invariant: string, detail: string) => void): void {
+    const term = this.committed[index - 1]?.term ?? node.core?.termAt(index)
+    let config: { index: number, members: Set<string> } | undefined
+    for (let i = Math.min(index, this.committed.length) - 1; i >= 0 && config == null; i--) {
+      const entry = this.committed[i]
+      if (entry.config != null) config = { index: entry.index, members: new Set([...entry.config.voters, ...entry.config.learners]) }
+    }
+    if (term == null || config == null) {
+      fail('delivered-held', `${node.id} delivered ${index}, which is not a committed entry it holds`)
+      return
+    }
+    for (const member of config.members) {
+      if ([...this.appendedConfigs.values()].some(c => c.index > config.index && !c.members.has(member))) continue
+      const durable = cluster.nodes.get(member)?.durable
+      const base = durable?.snapshot?.meta.index ?? 0
+      if (durable != null && (index <= base || durable.entries[index - base - 1]?.term === term)) continue
+      fail('delivered-held', `${node.id} delivered ${index}, but member ${member} does not hold it (durable log ${base}+${durable?.entries.length ?? 'none'})`)
+      return
+    }
   }
 
   private checkApplied (node: SimNode, state: { incarnation: number, index: number }, entries: Entry[], fail: (invariant: string, detail: string) => void): void {

@@ -398,6 +398,37 @@ describe('failover with ranked succession', () => {
     finish(r)
   })
 
+  test('a delivered index only one survivor heard from the crashed host reaches the new host and every member, while the crashed host stays away', () => {
+    // The host raises its delivered index when the last member acknowledges, then crashes before
+    // telling the first backup. The new host cannot count its own way there (the crashed member's
+    // copy is out of reach), so without learning it from the other survivor the two members would
+    // show "committed" and "delivered" for the same message until the crashed member came back.
+    const r = room({ voters: ['n1', 'n2', 'n3'] })
+    const { cluster } = r
+    r.propose('n2')
+    cluster.runFor(4 * TIMING.heartbeatIntervalMs)
+    const [backup, other] = succession(cluster) as [string, string]
+    const delivered = (id: string): number => cluster.core(id).status().deliveredIndex
+    const target = cluster.core('n1').status().lastIndex + 1
+    r.propose('n2')
+    expect(cluster.runUntilTrue(() => delivered('n1') >= target, 200)).toBe(true)
+    cluster.block('n1', backup)
+    expect(cluster.runUntilTrue(() => delivered(other) >= target, 200)).toBe(true)
+    expect(delivered(backup)).toBeLessThan(target)
+    expect(cluster.core(backup).status().lastIndex).toBeGreaterThanOrEqual(target)
+    cluster.crash('n1')
+    cluster.heal()
+    expect(awaitNewHost(cluster, 'n1').host).toBe(backup)
+    expect(delivered(backup)).toBeLessThan(target)
+    expect(cluster.runUntilTrue(() => delivered(backup) >= target, 5 * TIMING.heartbeatIntervalMs)).toBe(true)
+    // n1 is still down: the new host holds it at target and every survivor agrees.
+    cluster.runFor(10 * TIMING.heartbeatIntervalMs)
+    expect([delivered(backup), delivered(other)]).toEqual([target, target])
+    expect(r.checker.violations).toEqual([])
+    cluster.start('n1')
+    finish(r)
+  })
+
   test('a backup that stops answering drops to the end of the list, even in an idle room, so failover does not wait for it', () => {
     const r = room()
     const { cluster } = r

@@ -205,7 +205,7 @@ describe('§5.1 terms', () => {
     const a = make()
     expect(a.status().role).toBe(role)
     // A heartbeat response is not subject to the lease, so even a leader must step down on it.
-    a.step(msg('c', 'a', 7, { heartbeatResponse: { probe: 1, lastLogIndex: 1, rtts: [] } }), 1)
+    a.step(msg('c', 'a', 7, { heartbeatResponse: { probe: 1, lastLogIndex: 1, rtts: [], deliveredIndex: 0 } }), 1)
     const rd = take(a)
     expect(a.status()).toMatchObject({ role: 'follower', term: 7, vote: '', leader: null })
     expect(rd.hardState).toMatchObject({ term: 7, vote: '' })
@@ -826,7 +826,7 @@ describe('§9.6 PreVote and the host lease', () => {
       a.tick(now)
       const rd = take(a)
       const probe = to(rd, 'b').find(m => m.heartbeat != null)?.heartbeat?.probe
-      if (probe != null) a.step(msg('b', 'a', 2, { heartbeatResponse: { probe, lastLogIndex: 2, rtts: [] } }), now + 1)
+      if (probe != null) a.step(msg('b', 'a', 2, { heartbeatResponse: { probe, lastLogIndex: 2, rtts: [], deliveredIndex: 0 } }), now + 1)
     }
     expect(a.status()).toMatchObject({ role: 'leader', term: 2 })
   })
@@ -939,7 +939,7 @@ describe('§3.10 leadership transfer', () => {
     take(a)
     let aborted = false
     for (let now = HB; now <= T && !aborted; now += HB) {
-      a.step(msg('b', 'a', 2, { heartbeatResponse: { probe: 1, lastLogIndex: 2, rtts: [] } }), now)
+      a.step(msg('b', 'a', 2, { heartbeatResponse: { probe: 1, lastLogIndex: 2, rtts: [], deliveredIndex: 0 } }), now)
       a.tick(now)
       aborted = take(a).events.some(e => e.type === 'transfer' && e.state === 'aborted')
     }
@@ -1340,7 +1340,7 @@ describe('validation of network input', () => {
     ['a Submit over maxSubmitBatch', 'oversize-batch', msg('b', 'a', 0, { submit: { submissions: [1, 2, 3, 4, 5].map(s => sub('b', s)) } })],
     ['a submission with seq 0', 'malformed', msg('b', 'a', 0, { submit: { submissions: [sub('b', 0)] } })],
     ['a configuration request from a non-member', 'not-a-member', msg('z', 'a', 0, { configRequest: { type: ConfigChangeType.ADD_LEARNER, peerId: 'z' } })],
-    ['an rtt list over maxMembers', 'oversize-batch', msg('b', 'a', 2, { heartbeatResponse: { probe: 1, lastLogIndex: 2, rtts: ['a', 'c', 'd', 'e', 'f', 'g'].map(peerId => ({ peerId, rttMicros: 1 })) } })],
+    ['an rtt list over maxMembers', 'oversize-batch', msg('b', 'a', 2, { heartbeatResponse: { probe: 1, lastLogIndex: 2, rtts: ['a', 'c', 'd', 'e', 'f', 'g'].map(peerId => ({ peerId, rttMicros: 1 })), deliveredIndex: 0 } })],
     ['an acknowledgement beyond the host\'s log', 'malformed', msg('b', 'a', 2, appendOk(99))]
   ]
 

@@ -82,7 +82,8 @@ describe('every bug knob is caught by the invariant checker', () => {
     ['no-submission-dedup', [2, 4, 7, 8], ['exactly-once']],
     ['snapshot-without-dedup', [4, 6, 8, 10], ['snapshot-meta', 'exactly-once']],
     ['install-stale-snapshot', [1, 8, 12, 32], ['snapshot-regress', 'state-machine-safety', 'apply-order', 'app-state']],
-    ['continue-snapshot-any-offset', [4, 5, 13, 14], ['snapshot-reception', 'snapshot-state', 'app-state']]
+    ['continue-snapshot-any-offset', [4, 5, 13, 14], ['snapshot-reception', 'snapshot-state', 'app-state']],
+    ['delivered-at-commit', [1, 2, 3, 4], ['delivered-held']]
   ]
 
   test('the list covers every knob', () => {
@@ -230,6 +231,23 @@ describe('every bug knob is caught in a scripted scenario', () => {
     expect(ok.violations).toEqual([])
     expect(ok.committed.filter(e => e.submission != null)).toHaveLength(1)
     expect(duplicatedSubmit('no-submission-dedup').violations.map(v => v.invariant)).toEqual(['exactly-once'])
+  })
+
+  /** A member cut off from the host while a message commits on the other two. */
+  function lagging (bug: BugKnob | null): InvariantChecker {
+    const { cluster, checker } = scripted(['a', 'b', 'c'], bug)
+    expect(lead(cluster, 'a')).toBe(true)
+    cluster.runFor(20)
+    cluster.isolate('c')
+    cluster.propose('b', new Uint8Array([1]))
+    cluster.runFor(50)
+    expect(checker.committed.filter(e => e.submission != null)).toHaveLength(1)
+    return checker
+  }
+
+  test("'delivered-at-commit': a message marked delivered while a member lacks it is reported", () => {
+    expect(lagging(null).violations).toEqual([])
+    expect(lagging('delivered-at-commit').violations.map(v => v.invariant)).toContain('delivered-held')
   })
 })
 
