@@ -144,23 +144,33 @@ describe('SQLite history', () => {
     expect(storage.roomHistory('r').count()).toBe(0)
   })
 
-  test('100,000 messages: stored in one batch, paged and searched quickly', () => {
-    const storage = open(newPath())
+  test('100,000 messages: stored in one batch, paged, and searched through the full-text index', () => {
+    const path = newPath()
+    const storage = open(path)
     storage.createRoom('big', 'big')
     const history = storage.roomHistory('big')
     const batch = Array.from({ length: 100_000 }, (_, i) => message(i + 1, `message ${i + 1} about ${i % 100 === 0 ? 'rare' : 'common'} things`))
     history.append(batch, 100_000)
     expect(history.count()).toBe(100_000)
-    const started = performance.now()
     expect(history.pageBefore(100_001, 50).map(m => m.index)).toEqual(Array.from({ length: 50 }, (_, i) => 99_951 + i))
     expect(history.search('rare things', 3).map(m => m.index)).toEqual([99_901, 99_801, 99_701])
-    // A word only the oldest message has: found through the index, not by walking the room backwards.
-    const rare = performance.now()
+    // A word only the oldest message has.
     expect(history.search('1', 10).map(m => m.index)).toEqual([1])
     expect(history.search('message 2 about', 10, 3).map(m => m.index)).toEqual([2])
-    expect(performance.now() - rare).toBeLessThan(100)
     expect(history.search('common', 100)).toHaveLength(100)
     expect(() => history.search('*', 10)).toThrow(SearchQueryError)
-    expect(performance.now() - started).toBeLessThan(2000)
+    // Found through the index, not by walking the room backwards and matching each message (which
+    // would cost a scan of the room for that rare word): the plan SQLite chose for the search reads
+    // the FTS5 table first and fetches each hit by its rowid. How the plan is checked, not how long a
+    // search took: speed belongs in benchmarks.
+    const searchSql = (history as unknown as { stmts: { search: { source: string } } }).stmts.search.source
+    const reader = new Database(path, { readonly: true })
+    try {
+      const plan = (reader.prepare(`EXPLAIN QUERY PLAN ${searchSql}`).all('"rare"', Number.MAX_SAFE_INTEGER, 'big', 10) as Array<{ detail: string }>).map(row => row.detail)
+      expect(plan[0]).toMatch(/^SCAN messages_fts VIRTUAL TABLE INDEX/)
+      expect(plan.slice(1)).toEqual([expect.stringMatching(/^SEARCH messages USING INTEGER PRIMARY KEY \(rowid=\?\)$/)])
+    } finally {
+      reader.close()
+    }
   })
 })
