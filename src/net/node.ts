@@ -9,6 +9,7 @@ import { mdns } from '@libp2p/mdns'
 import { memory } from '@libp2p/memory'
 import { ping } from '@libp2p/ping'
 import { tcp } from '@libp2p/tcp'
+import { isLoopback } from '@libp2p/utils'
 import { createLibp2p } from 'libp2p'
 import { nodeNoiseCrypto } from './noise-crypto.js'
 import { demesService } from './service.js'
@@ -19,6 +20,7 @@ import type { ComponentLogger, Libp2p, PrivateKey } from '@libp2p/interface'
 import type { MulticastDNSInit } from '@libp2p/mdns'
 import type { Ping } from '@libp2p/ping'
 import type { Libp2pOptions } from 'libp2p'
+import type { Multiaddr } from '@multiformats/multiaddr'
 
 export type DemesTransport = 'tcp' | 'memory'
 
@@ -54,6 +56,18 @@ export interface DemesNodeOptions {
   start?: boolean
 }
 
+/**
+ * The addresses a node announces (identify, mDNS, `getMultiaddrs()`): its loopback ones only when it
+ * has no other. A loopback address reaches only the machine that dials it: on a LAN where every
+ * node listens on the default port, a member dialling another's 127.0.0.1 reached itself and failed
+ * the Noise handshake, at every (re)connection. Nodes that listen on loopback only (tests,
+ * benchmarks, several nodes on one machine) still announce it.
+ */
+export function announcedAddresses (addrs: Multiaddr[]): Multiaddr[] {
+  const reachable = addrs.filter(addr => !isLoopback(addr))
+  return reachable.length > 0 ? reachable : addrs
+}
+
 /** A libp2p 3 node with noise, yamux, identify, ping, gossipsub (`services.pubsub`) and the DeMeS service as `services.demes`. */
 export async function createDemesLibp2p (options: DemesNodeOptions = {}): Promise<DemesLibp2p> {
   const transport = options.transport ?? 'tcp'
@@ -67,7 +81,7 @@ export async function createDemesLibp2p (options: DemesNodeOptions = {}): Promis
   const node = await createLibp2p<DemesServices>({
     ...(options.privateKey != null ? { privateKey: options.privateKey } : {}),
     ...(options.logger != null ? { logger: options.logger } : {}),
-    addresses: { listen },
+    addresses: { listen, announceFilter: announcedAddresses },
     transports: [transport === 'tcp' ? tcp() : memory()],
     // OpenSSL's ciphers instead of noise's WebAssembly default (src/net/noise-crypto.ts says why).
     connectionEncrypters: [noise({ crypto: nodeNoiseCrypto })],

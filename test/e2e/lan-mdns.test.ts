@@ -16,6 +16,8 @@ describe('three nodes on a LAN (network namespaces), mDNS, no addresses typed', 
   test('they discover each other, chat through the CLI, survive kill -9 of the host, and keep the same history', async () => {
     const [a, b, c] = await Promise.all(NODES.map(async name => await lan.startDaemon(name, ['--profile', 'fast'])))
     // mDNS across the bridge: every node discovers the other two before any invite exists.
+    // Each announces its LAN address only: its loopback one would make the others dial themselves.
+    for (const [i, d] of [a, b, c].entries()) expect(d.addrs).toEqual([`/ip4/10.77.0.${i + 10}/tcp/4001/p2p/${d.peerId}`])
     await lan.discovered([a, b, c])
 
     const created = lan.cli(a, 'room', 'create', 'lan', '--json')

@@ -13,7 +13,7 @@ import { waitForValue } from './wait.js'
  */
 export const CLI = join(process.cwd(), 'dist/src/cli/demes.js')
 
-export interface LanDaemon { name: string, dir: string, proc: ChildProcess, peerId: string, stderr: () => string }
+export interface LanDaemon { name: string, dir: string, proc: ChildProcess, peerId: string, addrs: string[], stderr: () => string }
 
 export interface HistoryLine { id: string, text: string, status: string }
 
@@ -82,7 +82,7 @@ export class Lan {
       if (proc.exitCode != null) throw new Error(`${name} exited: ${stderr}`)
       return existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : undefined
     })
-    const daemon = { name, dir, proc, peerId: info.peerId as string, stderr: () => stderr }
+    const daemon = { name, dir, proc, peerId: info.peerId as string, addrs: info.addrs as string[], stderr: () => stderr }
     this.daemons.push(daemon)
     return daemon
   }
