@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals'
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { spawnSync, type ChildProcess } from 'node:child_process'
+import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { MessageView } from '../../src/node/api-types.js'
+import { spawnDaemon } from '../helpers/daemon-process.js'
 import { waitForValue } from '../helpers/wait.js'
 
 // Real `demes start` daemons on TCP loopback, driven only through the HTTP API and the CLI. They run
@@ -18,14 +19,7 @@ const root = mkdtempSync(join(tmpdir(), 'demes-e2e-'))
 async function startDaemon (name: string, bootstrap: string[] = []): Promise<Daemon> {
   const dir = join(root, name)
   const args = [CLI, 'start', '--data-dir', dir, '--listen', '/ip4/127.0.0.1/tcp/0', '--no-mdns', '--api', '127.0.0.1:0', '--name', name, '--profile', 'fast', ...bootstrap.flatMap(b => ['--bootstrap', b])]
-  const proc = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] })
-  let stderr = ''
-  proc.stderr?.on('data', chunk => { stderr += String(chunk) })
-  const file = join(dir, 'node.json')
-  const info = await waitForValue(() => {
-    if (proc.exitCode != null) throw new Error(`${name} exited: ${stderr}`)
-    return existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : undefined
-  })
+  const { proc, info } = await spawnDaemon(process.execPath, args, dir)
   const daemon = { name, dir, proc, api: info.api, token: info.token, peerId: info.peerId, addrs: info.addrs }
   daemons.push(daemon)
   return daemon

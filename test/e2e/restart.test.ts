@@ -1,10 +1,11 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals'
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import { spawnSync, type ChildProcess } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { stablePorts } from '../helpers/ports.js'
+import { spawnDaemon } from '../helpers/daemon-process.js'
 import { waitForValue } from '../helpers/wait.js'
 
 // Real `demes start` daemons on TCP loopback with their SQLite databases: kill -9 and restart on the
@@ -20,18 +21,10 @@ const procs: ChildProcess[] = []
 /** Starts (or restarts, with the same directory and port) a daemon and waits for its node.json. */
 async function startDaemon (name: string, port: number, bootstrap: string[] = []): Promise<Daemon> {
   const dir = join(root, name)
-  const file = join(dir, 'node.json')
-  rmSync(file, { force: true }) // left behind by a kill -9
   const args = [CLI, 'start', '--data-dir', dir, '--listen', `/ip4/127.0.0.1/tcp/${port}`, '--no-mdns', '--api', '127.0.0.1:0', '--name', name, '--profile', 'fast', ...bootstrap.flatMap(b => ['--bootstrap', b])]
-  const proc = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, DEBUG: 'demes:daemon' } })
+  const { proc, info, stderr } = await spawnDaemon(process.execPath, args, dir, { ...process.env, DEBUG: 'demes:daemon' })
   procs.push(proc)
-  let stderr = ''
-  proc.stderr?.on('data', chunk => { stderr += String(chunk) })
-  const info = await waitForValue(() => {
-    if (proc.exitCode != null) throw new Error(`${name} exited: ${stderr}`)
-    return existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : undefined
-  })
-  return { name, dir, port, proc, api: info.api, token: info.token, peerId: info.peerId, addrs: info.addrs, log: () => stderr }
+  return { name, dir, port, proc, api: info.api, token: info.token, peerId: info.peerId, addrs: info.addrs, log: stderr }
 }
 
 async function kill9 (d: Daemon): Promise<void> {

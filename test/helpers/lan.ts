@@ -1,7 +1,8 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { spawnSync, type ChildProcess } from 'node:child_process'
+import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { spawnDaemon } from './daemon-process.js'
 import { waitForValue } from './wait.js'
 
 /**
@@ -73,16 +74,9 @@ export class Lan {
   /** `demes start` with its defaults (mDNS on, TCP on all interfaces) inside the node's namespace. */
   async startDaemon (name: string, extraArgs: string[] = []): Promise<LanDaemon> {
     const dir = join(this.root, name)
-    const proc = spawn('ip', ['netns', 'exec', this.ns(name), process.execPath, CLI, 'start', '--data-dir', dir, '--listen', '/ip4/0.0.0.0/tcp/4001', '--api', '127.0.0.1:0', '--name', name, ...extraArgs],
-      { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, DEBUG: 'demes:node' } })
-    let stderr = ''
-    proc.stderr?.on('data', chunk => { stderr += String(chunk) })
-    const file = join(dir, 'node.json')
-    const info = await waitForValue(() => {
-      if (proc.exitCode != null) throw new Error(`${name} exited: ${stderr}`)
-      return existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : undefined
-    })
-    const daemon = { name, dir, proc, peerId: info.peerId as string, addrs: info.addrs as string[], stderr: () => stderr }
+    const { proc, info, stderr } = await spawnDaemon('ip', ['netns', 'exec', this.ns(name), process.execPath, CLI, 'start', '--data-dir', dir, '--listen', '/ip4/0.0.0.0/tcp/4001', '--api', '127.0.0.1:0', '--name', name, ...extraArgs],
+      dir, { ...process.env, DEBUG: 'demes:node' })
+    const daemon = { name, dir, proc, peerId: info.peerId, addrs: info.addrs, stderr }
     this.daemons.push(daemon)
     return daemon
   }
@@ -90,6 +84,19 @@ export class Lan {
   /** Resolves once every daemon's log says it discovered every other one by mDNS. */
   async discovered (daemons: LanDaemon[]): Promise<void> {
     await waitForValue(() => daemons.every(d => daemons.filter(o => o !== d).every(o => d.stderr().includes(`discovered ${o.peerId}`))), 30_000)
+  }
+
+  /** Creates room `name` on `owner` and has each joiner join it with an invite of its own; returns the room id. */
+  createRoom (owner: LanDaemon, name: string, joiners: LanDaemon[]): string {
+    const created = this.cli(owner, 'room', 'create', name, '--json')
+    if (created.code !== 0 || created.stderr !== '') throw new Error(`room create failed: ${created.stderr}`)
+    for (const joiner of joiners) {
+      const invite = this.cli(owner, 'room', 'invite', name).stdout.trim()
+      if (!invite.startsWith('demes1')) throw new Error(`no invite: ${invite}`)
+      const joined = this.cli(joiner, 'room', 'join', invite)
+      if (joined.code !== 0) throw new Error(`${joiner.name} could not join: ${joined.stderr}`)
+    }
+    return JSON.parse(created.stdout).roomId as string
   }
 
   /** The CLI inside the daemon's namespace (its API listens on that namespace's loopback). */
