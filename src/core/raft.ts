@@ -1050,8 +1050,13 @@ export class RaftCore {
 
   private updateDelivered (): void {
     let held = Math.min(this.commitIndex, this.log.lastIndex())
+    // Members of the latest configuration only: a removed member keeps its Progress for a while (to
+    // learn of its removal, pruneRemoved) but must not hold receipts back; one that had left for
+    // good held them at "committed" in an idle room until the next message (the simulator's liveness
+    // check found it).
+    const config = this.log.latestConfig()
     // The bug: a majority holding it (committed) taken for every member holding it.
-    if (!this.opts.bugs.has('delivered-at-commit')) for (const pr of this.progress.values()) held = Math.min(held, pr.match)
+    if (!this.opts.bugs.has('delivered-at-commit')) for (const [id, pr] of this.progress) if (isMember(config, id)) held = Math.min(held, pr.match)
     if (held > this.deliveredIndex) {
       this.deliveredIndex = held
       this.events.push({ type: 'delivered', index: held })

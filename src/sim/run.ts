@@ -273,7 +273,8 @@ function isConverged (cluster: SimCluster): boolean {
     const core = cluster.nodes.get(id)?.core
     if (core == null) return false
     const status = core.status()
-    if (status.leader !== leader || status.lastIndex !== host.lastIndex || status.commitIndex !== host.lastIndex || status.outbox > 0 || status.lastTerm !== host.lastTerm) return false
+    // Delivered too: once every member holds everything, every member's receipts must say so.
+    if (status.leader !== leader || status.lastIndex !== host.lastIndex || status.commitIndex !== host.lastIndex || status.deliveredIndex !== host.lastIndex || status.outbox > 0 || status.lastTerm !== host.lastTerm) return false
   }
   return true
 }
@@ -282,7 +283,7 @@ function describe (cluster: SimCluster): string {
   return [...cluster.nodes.values()].map(n => {
     if (n.left) return `${n.id}:left`
     const s = n.core?.status()
-    return s == null ? `${n.id}:down` : `${n.id}:${s.role}/t${s.term}/snap${s.snapshotIndex}/last${s.lastIndex}/commit${s.commitIndex}/outbox${s.outbox}/leader=${s.leader}`
+    return s == null ? `${n.id}:down` : `${n.id}:${s.role}/t${s.term}/snap${s.snapshotIndex}/last${s.lastIndex}/commit${s.commitIndex}/delivered${s.deliveredIndex}/outbox${s.outbox}/leader=${s.leader}`
   }).join(' ')
 }
 

@@ -3,7 +3,7 @@
  * network): ranked succession picks the optimal backup, host loss is survived without losing or
  * duplicating a message, and an InvariantChecker watches every Ready of every member throughout.
  */
-import { EntryType } from '../../proto/raft.js'
+import { ConfigChangeType, EntryType } from '../../proto/raft.js'
 import type { Entry } from '../../proto/raft.js'
 import { TIMING_PROFILES } from '../../src/core/options.js'
 import { SimCluster, type LinkModel } from '../../src/sim/cluster.js'
@@ -427,6 +427,27 @@ describe('failover with ranked succession', () => {
     expect(r.checker.violations).toEqual([])
     cluster.start('n1')
     finish(r)
+  })
+
+  test('removing a member that is gone lets every receipt reach delivered, with nobody writing after it', () => {
+    // n3 is down for good: messages commit but cannot be delivered to everyone. Once n3 is removed,
+    // the members that are left hold everything, so their receipts must say delivered. The removed
+    // member's Progress outlives its removal for a while (to tell it); it held the receipts back, and
+    // in an idle room nothing counted them again after it was dropped.
+    const r = room({ voters: ['n1', 'n2', 'n3'] })
+    const { cluster } = r
+    cluster.crash('n3')
+    r.propose('n2')
+    r.propose('n2')
+    cluster.runFor(10 * TIMING.heartbeatIntervalMs)
+    const delivered = (id: string): number => cluster.core(id).status().deliveredIndex
+    const lastIndex = (): number => cluster.core('n1').status().lastIndex
+    expect(delivered('n1')).toBeLessThan(lastIndex())
+    expect(cluster.configChange('n1', ConfigChangeType.REMOVE, 'n3')).toMatchObject({ ok: true })
+    cluster.runFor(4 * TIMING.electionTimeoutMs)
+    expect(cluster.core('n1').status().config.voters).toEqual(['n1', 'n2'])
+    expect([delivered('n1'), delivered('n2')]).toEqual([lastIndex(), lastIndex()])
+    expect(r.checker.violations).toEqual([])
   })
 
   test('a backup that stops answering drops to the end of the list, even in an idle room, so failover does not wait for it', () => {
