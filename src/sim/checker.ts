@@ -1,5 +1,5 @@
 import { EntryType } from '../../proto/raft.js'
-import type { Entry, SnapshotMeta } from '../../proto/raft.js'
+import type { Configuration, Entry, SnapshotMeta } from '../../proto/raft.js'
 import type { Ready } from '../core/types.js'
 import { decodeSnapshot, digest, encodeSnapshot } from './app.js'
 import type { ReadyObserver, SimCluster, SimNode } from './cluster.js'
@@ -78,7 +78,7 @@ export class InvariantChecker implements ReadyObserver {
 
     for (const entry of rd.entries) {
       const key = `${entry.index}:${entry.term}`
-      if (entry.config != null && !this.appendedConfigs.has(key)) this.appendedConfigs.set(key, { index: entry.index, members: new Set([...entry.config.voters, ...entry.config.learners]) })
+      if (entry.config != null && !this.appendedConfigs.has(key)) this.appendedConfigs.set(key, { index: entry.index, members: membersOf(entry.config) })
       const value = `${digest(entry)}<${core.termAt(entry.index - 1) ?? 0}`
       const known = this.seen.get(key)
       if (known == null) this.seen.set(key, value)
@@ -204,7 +204,7 @@ export class InvariantChecker implements ReadyObserver {
     let config: { index: number, members: Set<string> } | undefined
     for (let i = Math.min(index, this.committed.length) - 1; i >= 0 && config == null; i--) {
       const entry = this.committed[i]
-      if (entry.config != null) config = { index: entry.index, members: new Set([...entry.config.voters, ...entry.config.learners]) }
+      if (entry.config != null) config = { index: entry.index, members: membersOf(entry.config) }
     }
     if (term == null || config == null) {
       fail('delivered-held', `${node.id} delivered ${index}, which is not a committed entry it holds`)
@@ -268,4 +268,8 @@ export class InvariantChecker implements ReadyObserver {
       if (committed < proposed) fail('submission-lost', `${id} proposed through #${proposed}, only #${committed} committed`)
     }
   }
+}
+
+function membersOf (config: Configuration): Set<string> {
+  return new Set([...config.voters, ...config.learners])
 }
