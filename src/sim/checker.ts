@@ -210,8 +210,12 @@ export class InvariantChecker implements ReadyObserver {
       fail('delivered-held', `${node.id} delivered ${index}, which is not a committed entry it holds`)
       return
     }
+    const removedSince = new Set<string>()
+    for (const later of this.appendedConfigs.values()) {
+      if (later.index > config.index) for (const member of config.members) if (!later.members.has(member)) removedSince.add(member)
+    }
     for (const member of config.members) {
-      if ([...this.appendedConfigs.values()].some(c => c.index > config.index && !c.members.has(member))) continue
+      if (removedSince.has(member)) continue
       const durable = cluster.nodes.get(member)?.durable
       const base = durable?.snapshot?.meta.index ?? 0
       if (durable != null && (index <= base || durable.entries[index - base - 1]?.term === term)) continue
